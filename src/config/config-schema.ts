@@ -41,7 +41,7 @@ export const ProviderConfigSchema = Type.Object(
     type: Type.Optional(
       Type.String({ minLength: 1, description: 'Provider kind (openai, groq, anthropic, vllm, …). Defaults to the entry name.' }),
     ),
-    base_url: Type.Optional(Type.String({ format: 'uri', description: "Override of the provider's API base URL." })),
+    base_url: Type.Optional(Type.String({ pattern: '^https?://', description: "Override of the provider's API base URL." })),
     keys: Type.Optional(Type.Array(ProviderKeyConfigSchema, { description: 'API keys, chosen by weight among those allowing the model.' })),
     headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Extra headers sent upstream; values may be "env.NAME".' })),
     models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Models this provider offers, listed by /anthropic/v1/models.' })),

@@ -125,6 +125,8 @@ export interface GatewayRequest {
   stopSequences?: string[];
   reasoning?: ReasoningConfig;
   effort?: ReasoningEffort;
+  /** Structured output: the response text must be JSON matching this schema. */
+  responseFormat?: { type: 'json-schema'; schema: Record<string, unknown>; name?: string };
   /** End-user identifier (Anthropic `metadata.user_id`). */
   user?: string;
   stream: boolean;

@@ -1,0 +1,105 @@
+import type { ProviderInstance, ProviderKey, ProviderTimeouts } from '../providers/provider.js';
+import { providerRegistry } from '../providers/registry.js';
+import type { HeimdallConfig, ProviderConfig } from './config-schema.js';
+import { ConfigError, resolveSecret } from './load-config.js';
+
+/** CORS request headers allowed by default: what browsers and Anthropic's SDK send. */
+export const DEFAULT_CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization', 'X-Requested-With', 'X-Stainless-Timeout', 'X-Api-Key'];
+
+/** Runtime settings built from the config file (or the environment when there is none). */
+export interface GatewaySettings {
+  port: number;
+  host: string;
+  /** Largest request body accepted, bytes. */
+  maxBodyBytes: number;
+  cors: {
+    allowedOrigins: string[];
+    /** Allowed request headers (lower-case), or `*` for any. */
+    allowedHeaders: '*' | string[];
+  };
+  /** Configured providers by instance name (the `provider/` prefix of model names). */
+  providers: Map<string, ProviderInstance>;
+}
+
+const DEFAULT_TIMEOUTS: ProviderTimeouts = { connectMs: 10_000, firstByteMs: 600_000, idleMs: 300_000 };
+
+function buildInstance(name: string, config: ProviderConfig, environment: NodeJS.ProcessEnv): ProviderInstance {
+  const kind = config.type ?? name;
+  const definition = providerRegistry.get(kind);
+  const field = `providers.${name}`;
+  if (definition === undefined) {
+    throw new ConfigError(`${field}.type: unknown provider kind '${kind}'; known kinds: ${[...providerRegistry.keys()].sort().join(', ')}`);
+  }
+  const baseUrl = (config.base_url ?? definition.defaultBaseUrl)?.replace(/\/+$/, '');
+  if (baseUrl === undefined) throw new ConfigError(`${field}.base_url: required for provider kind '${kind}'`);
+  const keys: ProviderKey[] = (config.keys ?? []).map((key, index) => ({
+    id: key.name ?? `${name}-key-${index + 1}`,
+    value: resolveSecret(key.value, `${field}.keys.${index}.value`, environment),
+    weight: key.weight ?? 1,
+    models: key.models ?? ['*'],
+  }));
+  if (keys.length === 0 && definition.requiresKey && kind !== 'anthropic') {
+    throw new ConfigError(`${field}.keys: provider kind '${kind}' needs at least one key`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [header, value] of Object.entries(config.headers ?? {})) {
+    headers[header.toLowerCase()] = resolveSecret(value, `${field}.headers.${header}`, environment);
+  }
+  return {
+    name,
+    definition,
+    baseUrl,
+    keys,
+    headers,
+    models: config.models ?? [],
+    maxOutputTokens: config.max_output_tokens,
+    timeouts: {
+      connectMs: config.timeouts?.connect_ms ?? DEFAULT_TIMEOUTS.connectMs,
+      firstByteMs: config.timeouts?.first_byte_ms ?? DEFAULT_TIMEOUTS.firstByteMs,
+      idleMs: config.timeouts?.idle_ms ?? DEFAULT_TIMEOUTS.idleMs,
+    },
+  };
+}
+
+/**
+ * Providers for the zero-config start: every registered provider whose standard API key variable
+ * is set (`OPENAI_API_KEY`, `GROQ_API_KEY`, …), plus Anthropic always (with `ANTHROPIC_API_KEY`
+ * when set; otherwise it forwards the caller's own Anthropic credential).
+ */
+export function providerConfigsFromEnvironment(environment: NodeJS.ProcessEnv): Record<string, ProviderConfig> {
+  const providers: Record<string, ProviderConfig> = {};
+  for (const definition of providerRegistry.values()) {
+    const variable = definition.apiKeyEnvironmentVariable;
+    if (variable === undefined || definition.defaultBaseUrl === undefined) continue;
+    const value = environment[variable];
+    if (value !== undefined && value !== '') providers[definition.kind] = { keys: [{ value: `env.${variable}` }] };
+  }
+  if (providers.anthropic === undefined && providerRegistry.has('anthropic')) providers.anthropic = {};
+  return providers;
+}
+
+/**
+ * Builds runtime settings from a validated config.
+ * @throws ConfigError naming the field (unknown provider kind, missing base URL, unset env var)
+ */
+export function buildGatewaySettings(config: HeimdallConfig, environment: NodeJS.ProcessEnv = process.env): GatewaySettings {
+  const providerConfigs = config.providers ?? providerConfigsFromEnvironment(environment);
+  const providers = new Map<string, ProviderInstance>();
+  for (const [name, providerConfig] of Object.entries(providerConfigs)) {
+    providers.set(name, buildInstance(name, providerConfig, environment));
+  }
+  const allowedHeadersConfig = config.server?.cors?.allowed_headers;
+  return {
+    port: config.server?.port ?? 8080,
+    host: config.server?.host ?? '127.0.0.1',
+    maxBodyBytes: config.server?.max_body_bytes ?? 32 * 1024 * 1024,
+    cors: {
+      allowedOrigins: config.server?.cors?.allowed_origins ?? ['*'],
+      allowedHeaders:
+        allowedHeadersConfig === '*'
+          ? '*'
+          : [...new Set([...DEFAULT_CORS_ALLOWED_HEADERS, ...(allowedHeadersConfig ?? [])].map((header) => header.toLowerCase()))],
+    },
+    providers,
+  };
+}

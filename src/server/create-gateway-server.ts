@@ -1,0 +1,85 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { GatewayError } from '../core/errors.js';
+import type { GatewaySettings } from '../config/gateway-settings.js';
+import { handleAnthropicCountTokens } from '../inbound/anthropic/handle-anthropic-count-tokens.js';
+import { handleAnthropicMessages, sendAnthropicError } from '../inbound/anthropic/handle-anthropic-messages.js';
+import { handleAnthropicModels } from '../inbound/anthropic/handle-anthropic-models.js';
+import { readRequestBody } from './read-request-body.js';
+import { applyCorsHeaders } from './cors.js';
+
+type BodyHandler = (request: IncomingMessage, response: ServerResponse, body: Buffer, settings: GatewaySettings) => Promise<void>;
+
+/** POST routes that take a JSON body, by path. */
+const postRoutes = new Map<string, BodyHandler>([
+  ['/anthropic/v1/messages', handleAnthropicMessages],
+  ['/anthropic/v1/messages/count_tokens', handleAnthropicCountTokens],
+]);
+
+function sendJson(response: ServerResponse, status: number, payload: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(payload));
+}
+
+function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError('api_error', `internal gateway error: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+async function route(request: IncomingMessage, response: ServerResponse, settings: GatewaySettings): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://gateway.local');
+  const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  const method = request.method ?? 'GET';
+
+  if (method === 'OPTIONS') {
+    response.writeHead(204);
+    response.end();
+    return;
+  }
+  if (method === 'POST') {
+    const handler = postRoutes.get(path);
+    if (handler !== undefined) {
+      const body = await readRequestBody(request, settings.maxBodyBytes);
+      await handler(request, response, body, settings);
+      return;
+    }
+  }
+  if (method === 'GET' || method === 'HEAD') {
+    if (path === '/health') {
+      sendJson(response, 200, { status: 'ok', providers: [...settings.providers.keys()] });
+      return;
+    }
+    if (path === '/' || path === '/anthropic') {
+      // Claude Code sends `HEAD <base URL>` before its first request.
+      sendJson(response, 200, { name: 'heimdall', anthropic_base_url: '/anthropic' });
+      return;
+    }
+    if (path === '/anthropic/v1/models' || path.startsWith('/anthropic/v1/models/')) {
+      handleAnthropicModels(url, response, settings);
+      return;
+    }
+  }
+  const known = postRoutes.has(path) || path === '/health' || path.startsWith('/anthropic/v1/models');
+  if (known) throw new GatewayError('invalid_request_error', `method ${method} is not allowed on ${path}`, { status: 405 });
+  throw new GatewayError('not_found_error', `no route for ${method} ${path}`);
+}
+
+/**
+ * Creates the gateway's HTTP server (not yet listening). Every error that escapes a handler is
+ * answered in Anthropic's error shape; an error after the response began closes it.
+ */
+export function createGatewayServer(settings: GatewaySettings): Server {
+  const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
+    if (!applyCorsHeaders(request, response, settings.cors)) {
+      sendAnthropicError(response, new GatewayError('permission_error', `origin ${request.headers.origin} is not allowed`));
+      return;
+    }
+    route(request, response, settings).catch((error: unknown) => {
+      const gatewayError = toGatewayError(error);
+      if (gatewayError.kind === 'api_error' && !(error instanceof GatewayError)) console.error('[heimdall] unexpected error:', error);
+      sendAnthropicError(response, gatewayError);
+    });
+  });
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+  return server;
+}
