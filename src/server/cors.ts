@@ -21,7 +21,7 @@ export function applyCorsHeaders(request: IncomingMessage, response: ServerRespo
   } else {
     response.setHeader('access-control-allow-headers', cors.allowedHeaders.join(', '));
   }
-  response.setHeader('access-control-expose-headers', 'request-id, retry-after, x-heimdall-provider, x-heimdall-model');
+  response.setHeader('access-control-expose-headers', 'request-id, retry-after, x-heimdall-provider, x-heimdall-model, x-heimdall-dropped-fields, x-heimdall-token-count');
   response.setHeader('access-control-max-age', '600');
   return true;
 }

@@ -69,6 +69,20 @@ function upstreamCall(target: ModelTarget, request: IncomingMessage, signal: Abo
   };
 }
 
+/** Longest `x-heimdall-dropped-fields` value sent, characters. */
+const MAX_DROPPED_HEADER_LENGTH = 2000;
+
+/**
+ * `x-heimdall-dropped-fields`: the request fields dropped in translation (comma-separated paths),
+ * so a caller can see what the provider did not receive.
+ */
+function droppedFieldsHeader(dropped: DroppedFieldLog): Record<string, string> {
+  if (dropped.entries.length === 0) return {};
+  let value = [...new Set(dropped.entries.map((entry) => entry.field))].join(', ');
+  if (value.length > MAX_DROPPED_HEADER_LENGTH) value = `${value.slice(0, MAX_DROPPED_HEADER_LENGTH)}...`;
+  return { 'x-heimdall-dropped-fields': value };
+}
+
 /** Relays an upstream response (status, selected headers, body bytes) to the caller unchanged. */
 export function relayUpstreamResponse(upstream: RawUpstreamResponse, response: ServerResponse, extraHeaders: Record<string, string>): Promise<void> {
   const headers: Record<string, string | string[]> = { ...extraHeaders };
@@ -149,7 +163,7 @@ export async function handleAnthropicMessages(
   if (!gatewayRequest.stream) {
     const result = await client.chat.complete(gatewayRequest, call);
     const payload = JSON.stringify(encodeAnthropicResponse(result, messageId, requestedModel));
-    response.writeHead(200, { 'content-type': 'application/json', ...routeHeaders });
+    response.writeHead(200, { 'content-type': 'application/json', ...routeHeaders, ...droppedFieldsHeader(dropped) });
     response.end(payload);
     return;
   }
@@ -160,6 +174,7 @@ export async function handleAnthropicMessages(
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     ...routeHeaders,
+    ...droppedFieldsHeader(dropped),
   });
   const encoder = new AnthropicStreamEncoder((sse) => response.write(sse), { id: messageId, model: requestedModel });
   encoder.start();
