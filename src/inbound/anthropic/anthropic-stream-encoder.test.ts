@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../core/errors.js';
 import type { StreamEvent } from '../../core/stream-events.js';
-import { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
+import { AnthropicStreamEncoder, sseEventWriter } from './anthropic-stream-encoder.js';
 
 interface SseEvent {
   event: string;
@@ -12,9 +12,12 @@ interface SseEvent {
 /** Runs IR events through an encoder and parses the SSE it wrote. */
 function encode(events: StreamEvent[], options: { fail?: GatewayError } = {}): SseEvent[] {
   let output = '';
-  const encoder = new AnthropicStreamEncoder((sse) => {
-    output += sse;
-  }, { id: 'msg_test', model: 'openai/gpt-test' });
+  const encoder = new AnthropicStreamEncoder(
+    sseEventWriter((sse) => {
+      output += sse;
+    }),
+    { id: 'msg_test', model: 'openai/gpt-test' },
+  );
   encoder.start();
   for (const event of events) encoder.event(event);
   if (options.fail !== undefined) encoder.fail(options.fail);

@@ -5,7 +5,19 @@ import { newAnthropicToolUseId } from './anthropic-message-id.js';
 import { mapFinishReasonToStopReason } from './map-finish-reason-to-stop-reason.js';
 
 /**
- * Turns IR stream events into Anthropic Messages SSE (`message_start`, `content_block_start`,
+ * Receives Anthropic stream events, one call per event: `type` is the SSE event name (equal to
+ * `payload.type`). {@link sseEventWriter} frames them as SSE; other framings (Bedrock's binary
+ * event stream) can take the same events.
+ */
+export type AnthropicEventWriter = (type: string, payload: Record<string, unknown>) => void;
+
+/** An {@link AnthropicEventWriter} that frames each event as SSE text (`event: …\ndata: …\n\n`). */
+export function sseEventWriter(write: (sse: string) => void): AnthropicEventWriter {
+  return (type, payload) => write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);
+}
+
+/**
+ * Turns IR stream events into Anthropic Messages stream events (`message_start`, `content_block_start`,
  * `content_block_delta` with `text_delta` / `thinking_delta` / `signature_delta` /
  * `input_json_delta`, `content_block_stop`, `message_delta`, `message_stop`, `error`).
  *
@@ -19,7 +31,7 @@ import { mapFinishReasonToStopReason } from './map-finish-reason-to-stop-reason.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
 export class AnthropicStreamEncoder implements StreamEventSink {
-  private readonly write: (sse: string) => void;
+  private readonly writeEvent: AnthropicEventWriter;
   private readonly blocks: EncoderBlock[] = [];
   /** Position in `blocks` of the live block; blocks before it are closed. */
   private live = 0;
@@ -32,11 +44,11 @@ export class AnthropicStreamEncoder implements StreamEventSink {
   private ended = false;
 
   /**
-   * @param write receives SSE text to send to the client, whole events only
+   * @param writeEvent receives each Anthropic event (see {@link sseEventWriter})
    * @param message.id the message id to report; message.model the model name to report
    */
-  constructor(write: (sse: string) => void, private readonly message: { id: string; model: string }) {
-    this.write = write;
+  constructor(writeEvent: AnthropicEventWriter, private readonly message: { id: string; model: string }) {
+    this.writeEvent = writeEvent;
   }
 
   /** Sends `message_start` and a `ping`. Called once the upstream has answered successfully. */
@@ -266,8 +278,8 @@ export class AnthropicStreamEncoder implements StreamEventSink {
     this.send('content_block_delta', { type: 'content_block_delta', index: block.position, delta });
   }
 
-  private send(event: string, payload: unknown): void {
-    this.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+  private send(event: string, payload: Record<string, unknown>): void {
+    this.writeEvent(event, payload);
   }
 }
 
