@@ -15,6 +15,15 @@ const postRoutes = new Map<string, BodyHandler>([
   ['/anthropic/v1/messages/count_tokens', handleAnthropicCountTokens],
 ]);
 
+/**
+ * Routes that own a whole path prefix and answer in their own API's shape (the Bedrock and Vertex
+ * surfaces). The handler reads the body itself and must answer every error it raises.
+ */
+export type PrefixHandler = (request: IncomingMessage, response: ServerResponse, url: URL, settings: GatewaySettings) => Promise<void>;
+
+/** Prefix routes, checked in order after the exact routes. Each prefix ends with `/`. */
+const prefixRoutes: Array<[prefix: string, handler: PrefixHandler]> = [];
+
 function sendJson(response: ServerResponse, status: number, payload: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(payload));
@@ -55,6 +64,12 @@ async function route(request: IncomingMessage, response: ServerResponse, setting
     }
     if (path === '/anthropic/v1/models' || path.startsWith('/anthropic/v1/models/')) {
       handleAnthropicModels(url, response, settings);
+      return;
+    }
+  }
+  for (const [prefix, handler] of prefixRoutes) {
+    if (path.startsWith(prefix)) {
+      await handler(request, response, url, settings);
       return;
     }
   }
