@@ -1,5 +1,19 @@
 import type { ProviderDefinition } from './provider.js';
 import { anthropicProvider } from './anthropic/anthropic-provider.js';
+import { cerebrasProvider } from './cerebras/cerebras-provider.js';
+import { deepSeekProvider } from './deepseek/deepseek-provider.js';
+import { fireworksProvider } from './fireworks/fireworks-provider.js';
+import { groqProvider } from './groq/groq-provider.js';
+import { lmStudioProvider } from './lmstudio/lmstudio-provider.js';
+import { mistralProvider } from './mistral/mistral-provider.js';
+import { ollamaProvider } from './ollama/ollama-provider.js';
+import { openAICompatibleProvider } from './openai-compatible/openai-compatible-provider.js';
+import { openAIProvider } from './openai/openai-provider.js';
+import { openRouterProvider } from './openrouter/openrouter-provider.js';
+import { perplexityProvider } from './perplexity/perplexity-provider.js';
+import { togetherProvider } from './together/together-provider.js';
+import { vllmProvider } from './vllm/vllm-provider.js';
+import { xaiProvider } from './xai/xai-provider.js';
 
 /**
  * Every provider kind Heimdall knows, by kind name. Adding a provider is adding its definition
@@ -7,6 +21,20 @@ import { anthropicProvider } from './anthropic/anthropic-provider.js';
  */
 const definitions: ProviderDefinition[] = [
   anthropicProvider,
+  openAIProvider,
+  groqProvider,
+  mistralProvider,
+  deepSeekProvider,
+  xaiProvider,
+  cerebrasProvider,
+  openRouterProvider,
+  togetherProvider,
+  fireworksProvider,
+  perplexityProvider,
+  ollamaProvider,
+  vllmProvider,
+  lmStudioProvider,
+  openAICompatibleProvider,
 ];
 
 export const providerRegistry: ReadonlyMap<string, ProviderDefinition> = new Map(

@@ -1,0 +1,147 @@
+import { ProviderCallError } from '../../core/errors.js';
+import type { GatewayRequest } from '../../core/gateway-request.js';
+import type { GatewayResponse } from '../../core/gateway-response.js';
+import type { StreamEventSink } from '../../core/stream-events.js';
+import {
+  networkError,
+  readBodyBuffer,
+  readBodyText,
+  sendUpstreamRequest,
+  upstreamErrorMessage,
+  upstreamStatusError,
+} from '../../upstream/upstream-http.js';
+import type { ChatClient, ProviderInstance, ProviderStream, RawUpstreamResponse, UpstreamCall } from '../provider.js';
+import { convertOpenAIChatResponse } from './convert-openai-chat-response.js';
+import { providerErrorFromPayload } from './convert-openai-error-payload.js';
+import { convertToOpenAIChatRequest } from './convert-to-openai-chat-request.js';
+import { OpenAIChatStreamTranslator } from './openai-chat-stream.js';
+import { resolveQuirks, type OpenAICompatibleQuirks, type ResolvedQuirks } from './openai-compatible-quirks.js';
+import { readOpenAIEventStream } from './read-openai-event-stream.js';
+
+/** `${baseUrl}/chat/completions`, whether or not the base URL ends in `/`. */
+export function chatCompletionsUrl(baseUrl: string): URL {
+  let base = baseUrl;
+  while (base.endsWith('/')) base = base.slice(0, -1);
+  return new URL(`${base}/chat/completions`);
+}
+
+/**
+ * The Chat Completions client shared by every OpenAI-compatible provider. It converts the IR request
+ * with the provider's quirks (resolved for the upstream model), posts it to
+ * `${baseUrl}/chat/completions` through the undici pool, and converts the answer back.
+ *
+ * Headers: `content-type`, `accept`, `authorization: Bearer <key>` (when the provider takes a key
+ * and the call has one), then the instance's configured headers, which win over the others.
+ * The output-token limit is clamped to the provider's and the instance's `maxOutputTokens`.
+ * Non-2xx answers become `ProviderCallError`s through `upstreamStatusError` (status class, body,
+ * `retry-after`); so do error payloads inside 200 answers and streams. `call.signal` aborts the call.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ */
+export class OpenAICompatibleChatClient implements ChatClient {
+  constructor(
+    private readonly instance: ProviderInstance,
+    private readonly quirks: OpenAICompatibleQuirks,
+  ) {}
+
+  async complete(request: GatewayRequest, call: UpstreamCall): Promise<GatewayResponse> {
+    const quirks = resolveQuirks(this.quirks, call.model);
+    const response = await this.send({ ...request, model: call.model, stream: false }, call, quirks);
+    const provider = this.instance.name;
+    let text: string;
+    try {
+      text = (await readBodyBuffer(response.body)).toString('utf8');
+    } catch (error) {
+      throw networkError(provider, error);
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch (error) {
+      throw new ProviderCallError({
+        provider,
+        kind: 'api_error',
+        status: 502,
+        message: `${provider} answered with a body that is not JSON`,
+        body: text.slice(0, 2000),
+        retryable: true,
+        cause: error,
+      });
+    }
+    const payloadError = providerErrorFromPayload(payload, provider, text);
+    if (payloadError !== undefined) throw payloadError;
+    return convertOpenAIChatResponse(payload, { requestedModel: call.model, reasoningFields: quirks.reasoningResponseFields });
+  }
+
+  async stream(request: GatewayRequest, call: UpstreamCall): Promise<ProviderStream> {
+    const quirks = resolveQuirks(this.quirks, call.model);
+    const response = await this.send({ ...request, model: call.model, stream: true }, call, quirks);
+    const provider = this.instance.name;
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (contentType.includes('application/json')) {
+      const text = await readBodyText(response.body).catch(() => '');
+      let payload: unknown;
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        payload = undefined;
+      }
+      throw (
+        providerErrorFromPayload(payload, provider, text) ??
+        new ProviderCallError({
+          provider,
+          kind: 'api_error',
+          status: 502,
+          message: `${provider} answered a streaming request with JSON instead of an event stream: ${upstreamErrorMessage(text)}`,
+          body: text,
+          retryable: false,
+        })
+      );
+    }
+    let piped = false;
+    return {
+      pipeTo: async (sink: StreamEventSink): Promise<void> => {
+        if (piped) throw new Error('an upstream stream can only be read once');
+        piped = true;
+        const translator = new OpenAIChatStreamTranslator(sink, { reasoningFields: quirks.reasoningResponseFields });
+        const end = await readOpenAIEventStream(response.body, provider, (chunk) => translator.push(chunk));
+        if (!end.sawDone && !translator.sawFinishReason) {
+          throw new ProviderCallError({
+            provider,
+            kind: 'api_error',
+            status: 502,
+            message: `${provider} ended the stream before the response was finished`,
+            retryable: false,
+          });
+        }
+        translator.end();
+      },
+    };
+  }
+
+  private async send(request: GatewayRequest, call: UpstreamCall, quirks: ResolvedQuirks): Promise<RawUpstreamResponse> {
+    const provider = this.instance.name;
+    if (this.instance.baseUrl === '') {
+      throw new ProviderCallError({ provider, kind: 'api_error', message: `${provider} has no base URL configured`, retryable: false });
+    }
+    const body = convertToOpenAIChatRequest(request, quirks, call.dropped, { maxOutputTokens: this.instance.maxOutputTokens });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: request.stream ? 'text/event-stream' : 'application/json',
+    };
+    if (quirks.authentication === 'bearer' && call.key !== undefined && call.key.value !== '') {
+      headers.authorization = `Bearer ${call.key.value}`;
+    }
+    for (const [name, value] of Object.entries(this.instance.headers)) headers[name.toLowerCase()] = value;
+    const response = await sendUpstreamRequest({
+      provider,
+      url: chatCompletionsUrl(this.instance.baseUrl),
+      headers,
+      body: JSON.stringify(body),
+      signal: call.signal,
+      timeouts: this.instance.timeouts,
+    });
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await upstreamStatusError(provider, response);
+    return response;
+  }
+}
