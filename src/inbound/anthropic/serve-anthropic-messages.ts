@@ -3,6 +3,7 @@ import { DroppedFieldLog } from '../../core/dropped-fields.js';
 import { GatewayError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/request-validation.js';
 import { clientForInstance } from '../../providers/client-for-instance.js';
+import { clampOutputTokens } from '../../providers/model-catalog.js';
 import type { RawUpstreamResponse, UpstreamCall } from '../../providers/provider.js';
 import type { ModelTarget } from '../../routing/resolve-model.js';
 import { selectProviderKey } from '../../routing/select-provider-key.js';
@@ -103,6 +104,7 @@ export async function serveAnthropicMessages(call: AnthropicMessagesCall): Promi
   }
   const gatewayRequest = parseAnthropicRequest(root, dropped, { cloudBody: call.cloudBody });
   gatewayRequest.model = target.model;
+  clampOutputTokens(gatewayRequest, target.instance, dropped);
   const messageId = newAnthropicMessageId();
 
   if (!gatewayRequest.stream) {
