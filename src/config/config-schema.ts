@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { GovernanceConfigSchema, PricingConfigSchema, StorageConfigSchema } from '../governance/governance-config-schema.js';
 
 /**
  * The Heimdall configuration file, as a JSON Schema (TypeBox builds both the schema and the
@@ -78,6 +79,9 @@ export const HeimdallConfigSchema = Type.Object(
       ),
     ),
     providers: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]*$' }), ProviderConfigSchema)),
+    storage: Type.Optional(StorageConfigSchema),
+    governance: Type.Optional(GovernanceConfigSchema),
+    pricing: Type.Optional(PricingConfigSchema),
   },
   { additionalProperties: false },
 );

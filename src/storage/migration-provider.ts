@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initialSchema from './migrations/0001-initial-schema.js';
+
+/**
+ * Every migration, imported statically so that they ship inside `dist/` with the rest of the code
+ * (Kysely's `FileMigrationProvider` reads a folder at run time, which breaks once bundled or
+ * installed elsewhere). Kysely runs them in the alphabetical order of their names; add new ones
+ * with the next number.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial-schema': initialSchema,
+};
+
+/** A Kysely `MigrationProvider` over the statically imported migrations. */
+export const staticMigrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
