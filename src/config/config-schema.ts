@@ -18,12 +18,30 @@ const ModelPatterns = Type.Array(Type.String({ minLength: 1 }), {
   description: 'Model names or glob patterns ("*", "gpt-5*"). Absent means every model.',
 });
 
+/**
+ * Model → deployment pinning, shared by every provider with deployments (Bedrock inference
+ * profiles and ARNs, Azure deployment names): the model name a caller types maps to the id sent
+ * upstream. Set on a provider and on a key; the key's entry wins.
+ */
+const Deployments = Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+  description:
+    'Model name → upstream deployment id (Bedrock model id, inference profile id or ARN; Azure deployment name). A key\'s entry wins over the provider\'s.',
+});
+
 export const ProviderKeyConfigSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, description: 'A label for logs; never the secret.' })),
     value: Secret,
     weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Relative share of traffic among keys that allow the model.' })),
     models: Type.Optional(ModelPatterns),
+    deployments: Type.Optional(Deployments),
+    access_key_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'AWS access key id (Bedrock SigV4). With it, `value` is the secret access key; without it, `value` is a Bedrock API key (Bearer).',
+      }),
+    ),
+    session_token: Type.Optional(Type.String({ minLength: 1, description: 'AWS session token for temporary credentials (Bedrock SigV4); may be "env.NAME".' })),
   },
   { additionalProperties: false },
 );
@@ -48,6 +66,48 @@ export const ProviderConfigSchema = Type.Object(
     models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Models this provider offers, listed by /anthropic/v1/models.' })),
     max_output_tokens: Type.Optional(Type.Integer({ minimum: 1, description: 'Cap applied to max_tokens for every model of this provider.' })),
     timeouts: Type.Optional(TimeoutsConfigSchema),
+    deployments: Type.Optional(Deployments),
+    region: Type.Optional(Type.String({ pattern: '^[a-z0-9-]+$', description: 'Cloud region (Bedrock: e.g. us-east-1; default AWS_REGION, then us-east-1. Vertex AI: a location such as us-east5, or global, the default).' })),
+    aws: Type.Optional(
+      Type.Object(
+        {
+          credential_chain: Type.Optional(
+            Type.Boolean({ description: 'Sign with the AWS default credential chain (env, profiles, SSO, role assumption, web identity, instance roles) instead of keys.' }),
+          ),
+          profile: Type.Optional(Type.String({ minLength: 1, description: 'Shared-config profile the credential chain reads.' })),
+        },
+        { additionalProperties: false, description: 'AWS credentials for Bedrock when no keys are given.' },
+      ),
+    ),
+    api_version: Type.Optional(
+      Type.String({ minLength: 1, description: 'Azure OpenAI api-version (e.g. 2024-10-21) for the deployments API; absent means the v1 API (/openai/v1).' }),
+    ),
+    google_cloud: Type.Optional(
+      Type.Object(
+        {
+          project: Type.Optional(Type.String({ minLength: 1, description: 'Google Cloud project id (Vertex AI). Default: the project the credentials name.' })),
+          credentials_file: Type.Optional(
+            Type.String({ minLength: 1, description: 'Path of a service-account JSON file. Without it (and without credentials), application-default credentials are used.' }),
+          ),
+          credentials: Type.Optional(
+            Type.String({ minLength: 1, description: 'The service-account JSON itself; usually "env.NAME".' }),
+          ),
+        },
+        { additionalProperties: false, description: 'Google Cloud project and credentials (Vertex AI).' },
+      ),
+    ),
+    entra: Type.Optional(
+      Type.Object(
+        {
+          tenant_id: Type.String({ minLength: 1 }),
+          client_id: Type.String({ minLength: 1 }),
+          client_secret: Secret,
+          scope: Type.Optional(Type.String({ minLength: 1, description: 'OAuth scope; defaults to the service\'s own (.default).' })),
+          authority_host: Type.Optional(Type.String({ pattern: '^https?://', description: 'Default https://login.microsoftonline.com.' })),
+        },
+        { additionalProperties: false, description: 'Microsoft Entra ID client credentials (Azure) used instead of keys.' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -37,6 +37,9 @@ function buildInstance(name: string, config: ProviderConfig, environment: NodeJS
     value: resolveSecret(key.value, `${field}.keys.${index}.value`, environment),
     weight: key.weight ?? 1,
     models: key.models ?? ['*'],
+    ...(key.deployments === undefined ? {} : { deployments: key.deployments }),
+    ...(key.access_key_id === undefined ? {} : { accessKeyId: key.access_key_id }),
+    ...(key.session_token === undefined ? {} : { sessionToken: resolveSecret(key.session_token, `${field}.keys.${index}.session_token`, environment) }),
   }));
   if (keys.length === 0 && definition.requiresKey && kind !== 'anthropic') {
     throw new ConfigError(`${field}.keys: provider kind '${kind}' needs at least one key`);
@@ -51,28 +54,56 @@ function buildInstance(name: string, config: ProviderConfig, environment: NodeJS
     baseUrl,
     keys,
     headers,
-    models: config.models ?? [],
+    models: config.models ?? Object.keys(config.deployments ?? {}),
     maxOutputTokens: config.max_output_tokens,
     timeouts: {
       connectMs: config.timeouts?.connect_ms ?? DEFAULT_TIMEOUTS.connectMs,
       firstByteMs: config.timeouts?.first_byte_ms ?? DEFAULT_TIMEOUTS.firstByteMs,
       idleMs: config.timeouts?.idle_ms ?? DEFAULT_TIMEOUTS.idleMs,
     },
+    ...(config.deployments === undefined ? {} : { deployments: config.deployments }),
+    ...(config.region === undefined ? {} : { region: config.region }),
+    ...(config.aws === undefined ? {} : { aws: { credentialChain: config.aws.credential_chain ?? false, profile: config.aws.profile } }),
+    ...(config.api_version === undefined ? {} : { apiVersion: config.api_version }),
+    ...(config.google_cloud === undefined
+      ? {}
+      : {
+          googleCloud: {
+            project: config.google_cloud.project,
+            credentialsFile: config.google_cloud.credentials_file,
+            credentialsJson:
+              config.google_cloud.credentials === undefined
+                ? undefined
+                : resolveSecret(config.google_cloud.credentials, `${field}.google_cloud.credentials`, environment),
+          },
+        }),
+    ...(config.entra === undefined
+      ? {}
+      : {
+          entra: {
+            tenantId: config.entra.tenant_id,
+            clientId: config.entra.client_id,
+            clientSecret: resolveSecret(config.entra.client_secret, `${field}.entra.client_secret`, environment),
+            scope: config.entra.scope,
+            authorityHost: config.entra.authority_host,
+          },
+        }),
   };
 }
 
 /**
  * Providers for the zero-config start: every registered provider whose standard API key variable
- * is set (`OPENAI_API_KEY`, `GROQ_API_KEY`, …), plus Anthropic always (with `ANTHROPIC_API_KEY`
+ * is set (`OPENAI_API_KEY`, `GROQ_API_KEY`, `GEMINI_API_KEY` or else `GOOGLE_API_KEY`, …), plus Anthropic always (with `ANTHROPIC_API_KEY`
  * when set; otherwise it forwards the caller's own Anthropic credential).
  */
 export function providerConfigsFromEnvironment(environment: NodeJS.ProcessEnv): Record<string, ProviderConfig> {
   const providers: Record<string, ProviderConfig> = {};
   for (const definition of providerRegistry.values()) {
-    const variable = definition.apiKeyEnvironmentVariable;
-    if (variable === undefined || definition.defaultBaseUrl === undefined) continue;
-    const value = environment[variable];
-    if (value !== undefined && value !== '') providers[definition.kind] = { keys: [{ value: `env.${variable}` }] };
+    if (definition.apiKeyEnvironmentVariable === undefined || definition.defaultBaseUrl === undefined) continue;
+    const variable = [definition.apiKeyEnvironmentVariable, ...(definition.alternativeApiKeyEnvironmentVariables ?? [])].find(
+      (name) => environment[name] !== undefined && environment[name] !== '',
+    );
+    if (variable !== undefined) providers[definition.kind] = { keys: [{ value: `env.${variable}` }] };
   }
   if (providers.anthropic === undefined && providerRegistry.has('anthropic')) providers.anthropic = {};
   return providers;

@@ -19,6 +19,23 @@ export interface ProviderKey {
   value: string;
   weight: number;
   models: string[];
+  /** Model name → upstream deployment id for this key; wins over the instance's `deployments`. */
+  deployments?: Readonly<Record<string, string>>;
+  /** AWS access key id: with it, `value` is the secret access key (SigV4); without it, a bearer key. */
+  accessKeyId?: string;
+  /** AWS session token of temporary credentials. */
+  sessionToken?: string;
+}
+
+/** Microsoft Entra ID client credentials (OAuth 2.0 client-credentials grant). */
+export interface EntraClientCredentials {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** OAuth scope; absent means the provider's own `.default` scope. */
+  scope?: string;
+  /** Token authority, default `https://login.microsoftonline.com`. */
+  authorityHost?: string;
 }
 
 /** A configured provider: an entry of the config's `providers` map (or one made from env vars). */
@@ -33,6 +50,30 @@ export interface ProviderInstance {
   models: string[];
   maxOutputTokens?: number;
   timeouts: ProviderTimeouts;
+  /** Model name → upstream deployment id (Bedrock inference profile / ARN, Azure deployment). */
+  deployments?: Readonly<Record<string, string>>;
+  /** Cloud region (Bedrock). */
+  region?: string;
+  /** AWS credential chain settings (Bedrock without keys). */
+  aws?: { credentialChain: boolean; profile?: string };
+  /** Azure OpenAI `api-version`; absent means the v1 API. */
+  apiVersion?: string;
+  /** Entra ID client credentials (Azure), used instead of keys. */
+  entra?: EntraClientCredentials;
+  /** Google Cloud project and credentials (Vertex AI); the location is `region`. */
+  googleCloud?: GoogleCloudSettings;
+}
+
+/**
+ * Google Cloud settings of a Vertex AI instance. Without `credentialsFile` / `credentialsJson`,
+ * application-default credentials are used (`GOOGLE_APPLICATION_CREDENTIALS`, gcloud, metadata server).
+ */
+export interface GoogleCloudSettings {
+  project?: string;
+  /** Path of a service-account (or other credential) JSON file. */
+  credentialsFile?: string;
+  /** The credential JSON itself. */
+  credentialsJson?: string;
 }
 
 /** Everything one upstream call needs besides the request itself. */
@@ -70,6 +111,12 @@ export interface AnthropicMessagesClient {
   sendMessages(body: Buffer, call: UpstreamCall, stream: boolean): Promise<RawUpstreamResponse>;
   /** Anthropic `count_tokens` for the same body. Resolves for any HTTP status. */
   countTokens(body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse>;
+  /**
+   * Whether this call's model is served in Anthropic format. When false, Anthropic-format requests
+   * take the IR path through the provider's `chat` client (Bedrock: Claude models go through
+   * InvokeModel, every other model through Converse). Absent means every model.
+   */
+  acceptsModel?(call: UpstreamCall): boolean;
 }
 
 /** An upstream stream in progress. */
@@ -93,10 +140,28 @@ export interface ChatClient {
   stream(request: GatewayRequest, call: UpstreamCall): Promise<ProviderStream>;
 }
 
+/** A method of Google's `generateContent` family. */
+export type GeminiContentMethod = 'generateContent' | 'streamGenerateContent' | 'countTokens';
+
+/**
+ * A provider that speaks Google's `generateContent` natively (Gemini API, Vertex AI). Gemini-format
+ * callers (`/genai`) are passed through to it untouched (same-format traffic bypasses the IR).
+ */
+export interface GeminiContentClient {
+  /**
+   * Sends a Gemini request body unchanged to `method` of `call.model`, with the `alt` query
+   * parameter as given (`sse` for an SSE stream), and returns the upstream response unparsed.
+   * Resolves for any HTTP status; rejects with `ProviderCallError` only for network failures.
+   */
+  sendGenerateContent(method: GeminiContentMethod, body: Buffer, call: UpstreamCall, alt?: string): Promise<RawUpstreamResponse>;
+}
+
 /** What a provider kind can do for a configured instance. */
 export interface ProviderClient {
   messages?: AnthropicMessagesClient;
   chat?: ChatClient;
+  /** Gemini-format passthrough (Gemini API, Vertex AI Gemini models). */
+  gemini?: GeminiContentClient;
 }
 
 /** A kind of provider (OpenAI, Groq, Anthropic, …): one entry of the provider registry. */
@@ -107,6 +172,8 @@ export interface ProviderDefinition {
   defaultBaseUrl?: string;
   /** Environment variable holding the key, for the zero-config start (e.g. `OPENAI_API_KEY`). */
   apiKeyEnvironmentVariable?: string;
+  /** Further variables read, in order, when `apiKeyEnvironmentVariable` is unset (e.g. `GOOGLE_API_KEY` for Gemini). */
+  alternativeApiKeyEnvironmentVariables?: string[];
   /** Whether requests need a key (false for local servers such as Ollama). */
   requiresKey: boolean;
   /** A short note for the README's feature table. */

@@ -1,8 +1,12 @@
 import type { ProviderDefinition } from './provider.js';
 import { anthropicProvider } from './anthropic/anthropic-provider.js';
+import { azureFoundryProvider } from './azure/azure-foundry-provider.js';
+import { azureOpenAIProvider } from './azure/azure-openai-provider.js';
+import { bedrockProvider } from './bedrock/bedrock-provider.js';
 import { cerebrasProvider } from './cerebras/cerebras-provider.js';
 import { deepSeekProvider } from './deepseek/deepseek-provider.js';
 import { fireworksProvider } from './fireworks/fireworks-provider.js';
+import { geminiProvider } from './gemini/gemini-provider.js';
 import { groqProvider } from './groq/groq-provider.js';
 import { lmStudioProvider } from './lmstudio/lmstudio-provider.js';
 import { mistralProvider } from './mistral/mistral-provider.js';
@@ -12,6 +16,7 @@ import { openAIProvider } from './openai/openai-provider.js';
 import { openRouterProvider } from './openrouter/openrouter-provider.js';
 import { perplexityProvider } from './perplexity/perplexity-provider.js';
 import { togetherProvider } from './together/together-provider.js';
+import { vertexProvider } from './vertex/vertex-provider.js';
 import { vllmProvider } from './vllm/vllm-provider.js';
 import { xaiProvider } from './xai/xai-provider.js';
 
@@ -35,6 +40,11 @@ const definitions: ProviderDefinition[] = [
   vllmProvider,
   lmStudioProvider,
   openAICompatibleProvider,
+  bedrockProvider,
+  azureOpenAIProvider,
+  azureFoundryProvider,
+  geminiProvider,
+  vertexProvider,
 ];
 
 export const providerRegistry: ReadonlyMap<string, ProviderDefinition> = new Map(

@@ -4,6 +4,8 @@ import type { GatewaySettings } from '../config/gateway-settings.js';
 import { handleAnthropicCountTokens } from '../inbound/anthropic/handle-anthropic-count-tokens.js';
 import { handleAnthropicMessages, sendAnthropicError } from '../inbound/anthropic/handle-anthropic-messages.js';
 import { handleAnthropicModels } from '../inbound/anthropic/handle-anthropic-models.js';
+import { BEDROCK_PREFIX, handleBedrockRequest } from '../inbound/bedrock/handle-bedrock-request.js';
+import { GENAI_PREFIX, handleGenai } from '../inbound/genai/handle-genai.js';
 import { readRequestBody } from './read-request-body.js';
 import { applyCorsHeaders } from './cors.js';
 
@@ -22,7 +24,10 @@ const postRoutes = new Map<string, BodyHandler>([
 export type PrefixHandler = (request: IncomingMessage, response: ServerResponse, url: URL, settings: GatewaySettings) => Promise<void>;
 
 /** Prefix routes, checked in order after the exact routes. Each prefix ends with `/`. */
-const prefixRoutes: Array<[prefix: string, handler: PrefixHandler]> = [];
+const prefixRoutes: Array<[prefix: string, handler: PrefixHandler]> = [
+  [BEDROCK_PREFIX, handleBedrockRequest],
+  [GENAI_PREFIX, handleGenai],
+];
 
 function sendJson(response: ServerResponse, status: number, payload: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });

@@ -27,17 +27,18 @@ export async function handleAnthropicCountTokens(
   const target = resolveModel(root.model, settings.providers);
   const client = clientForInstance(target.instance);
   const dropped = new DroppedFieldLog();
-  if (client.messages !== undefined) {
+  const abort = abortOnClientDisconnect(request, response);
+  const upstreamCall = {
+    instance: target.instance,
+    key: selectProviderKey(target.instance, target.model),
+    model: target.model,
+    signal: abort.signal,
+    inboundHeaders: request.headers,
+    dropped,
+  };
+  if (client.messages !== undefined && (client.messages.acceptsModel?.(upstreamCall) ?? true)) {
     if (root.model !== target.model) root.model = target.model;
-    const abort = abortOnClientDisconnect(request, response);
-    const upstream = await client.messages.countTokens(Buffer.from(JSON.stringify(root)), {
-      instance: target.instance,
-      key: selectProviderKey(target.instance, target.model),
-      model: target.model,
-      signal: abort.signal,
-      inboundHeaders: request.headers,
-      dropped,
-    });
+    const upstream = await client.messages.countTokens(Buffer.from(JSON.stringify(root)), upstreamCall);
     await relayUpstreamResponse(upstream, response, { 'x-heimdall-token-count': 'exact' });
     return;
   }

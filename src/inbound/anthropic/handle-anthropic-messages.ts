@@ -87,8 +87,8 @@ export function relayUpstreamResponse(upstream: RawUpstreamResponse, response: S
   });
 }
 
-/** The `/anthropic` framing: Anthropic JSON and SSE on a Node response. */
-function sseResponseSink(response: ServerResponse): AnthropicResponseSink {
+/** The `/anthropic` framing (also used by `/genai` for Claude on Vertex): Anthropic JSON and SSE on a Node response. */
+export function sseResponseSink(response: ServerResponse): AnthropicResponseSink {
   return {
     relay: (upstream, headers) => relayUpstreamResponse(upstream, response, headers),
     sendMessage: (message, headers) => {

@@ -56,7 +56,7 @@ const MAX_DROPPED_HEADER_LENGTH = 2000;
  * `x-heimdall-dropped-fields`: the request fields dropped in translation (comma-separated paths),
  * so a caller can see what the provider did not receive.
  */
-function droppedFieldsHeader(dropped: DroppedFieldLog): Record<string, string> {
+export function droppedFieldsHeader(dropped: DroppedFieldLog): Record<string, string> {
   if (dropped.entries.length === 0) return {};
   let value = [...new Set(dropped.entries.map((entry) => entry.field))].join(', ');
   if (value.length > MAX_DROPPED_HEADER_LENGTH) value = `${value.slice(0, MAX_DROPPED_HEADER_LENGTH)}...`;
@@ -88,7 +88,7 @@ export async function serveAnthropicMessages(call: AnthropicMessagesCall): Promi
     dropped,
   };
 
-  if (client.messages !== undefined) {
+  if (client.messages !== undefined && (client.messages.acceptsModel?.(upstreamCall) ?? true)) {
     let upstreamBody = call.body;
     if (root.model !== target.model) {
       root.model = target.model;

@@ -26,6 +26,22 @@ export function chatCompletionsUrl(baseUrl: string): URL {
 }
 
 /**
+ * Where one call goes and how it authenticates, for providers whose URL or credential is not
+ * `${baseUrl}/chat/completions` with a Bearer key (Azure OpenAI: deployment URLs with
+ * `api-version`, `api-key` or Entra ID tokens). `model` is the `model` sent in the body
+ * (quirks are still resolved for `call.model`).
+ */
+export interface ChatCompletionsEndpoint {
+  url: URL;
+  /** Credential headers; they replace the Bearer key. */
+  headers: Record<string, string>;
+  model: string;
+}
+
+/** Resolves the endpoint of one call (may fetch a token). @throws ProviderCallError */
+export type ChatCompletionsEndpointResolver = (call: UpstreamCall) => Promise<ChatCompletionsEndpoint>;
+
+/**
  * The Chat Completions client shared by every OpenAI-compatible provider. It converts the IR request
  * with the provider's quirks (resolved for the upstream model), posts it to
  * `${baseUrl}/chat/completions` through the undici pool, and converts the answer back.
@@ -42,6 +58,8 @@ export class OpenAICompatibleChatClient implements ChatClient {
   constructor(
     private readonly instance: ProviderInstance,
     private readonly quirks: OpenAICompatibleQuirks,
+    /** Optional: a per-call URL, credential and body model (Azure); default `${baseUrl}/chat/completions` + Bearer key. */
+    private readonly resolveEndpoint?: ChatCompletionsEndpointResolver,
   ) {}
 
   async complete(request: GatewayRequest, call: UpstreamCall): Promise<GatewayResponse> {
@@ -124,18 +142,22 @@ export class OpenAICompatibleChatClient implements ChatClient {
     if (this.instance.baseUrl === '') {
       throw new ProviderCallError({ provider, kind: 'api_error', message: `${provider} has no base URL configured`, retryable: false });
     }
-    const body = convertToOpenAIChatRequest(request, quirks, call.dropped, { maxOutputTokens: this.instance.maxOutputTokens });
+    const endpoint = this.resolveEndpoint === undefined ? undefined : await this.resolveEndpoint(call);
+    const body = convertToOpenAIChatRequest(endpoint === undefined ? request : { ...request, model: endpoint.model }, quirks, call.dropped, {
+      maxOutputTokens: this.instance.maxOutputTokens,
+    });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: request.stream ? 'text/event-stream' : 'application/json',
     };
-    if (quirks.authentication === 'bearer' && call.key !== undefined && call.key.value !== '') {
+    if (endpoint !== undefined) Object.assign(headers, endpoint.headers);
+    else if (quirks.authentication === 'bearer' && call.key !== undefined && call.key.value !== '') {
       headers.authorization = `Bearer ${call.key.value}`;
     }
     for (const [name, value] of Object.entries(this.instance.headers)) headers[name.toLowerCase()] = value;
     const response = await sendUpstreamRequest({
       provider,
-      url: chatCompletionsUrl(this.instance.baseUrl),
+      url: endpoint?.url ?? chatCompletionsUrl(this.instance.baseUrl),
       headers,
       body: JSON.stringify(body),
       signal: call.signal,

@@ -12,6 +12,6 @@ export const openAICompatibleProvider = defineOpenAICompatibleProvider({
   kind: 'openai-compatible',
   displayName: 'OpenAI-compatible endpoint',
   requiresKey: false,
-  notes: 'Any Chat Completions server; set `baseUrl`',
+  notes: 'Any Chat Completions server; set `base_url`',
   quirks: baseOpenAICompatibleQuirks,
 });

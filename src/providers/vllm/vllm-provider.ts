@@ -18,6 +18,6 @@ export const vllmProvider = defineOpenAICompatibleProvider({
   kind: 'vllm',
   displayName: 'vLLM',
   requiresKey: false,
-  notes: 'Self-hosted; set `baseUrl`',
+  notes: 'Self-hosted; set `base_url`',
   quirks: vllmQuirks,
 });

@@ -1,0 +1,60 @@
+import { isJsonObject } from '../../core/request-validation.js';
+import { sendUpstreamRequest } from '../../upstream/upstream-http.js';
+import { anthropicUpstreamHeaders } from '../anthropic/anthropic-provider.js';
+import type { AnthropicMessagesClient, ProviderDefinition, ProviderInstance, RawUpstreamResponse, UpstreamCall } from '../provider.js';
+import { resolveDeployment } from '../resolve-deployment.js';
+import { AZURE_AI_FOUNDRY_SCOPE, AzureCredentials } from './azure-credentials.js';
+import { azureFoundryAnthropicUrl } from './azure-urls.js';
+
+/** The body with `model` set to the deployment (re-serialised only when it differs). */
+function bodyForDeployment(body: Buffer, deployment: string, model: string): Buffer {
+  if (deployment === model) return body;
+  const parsed: unknown = JSON.parse(body.toString('utf8'));
+  if (!isJsonObject(parsed)) return body;
+  parsed.model = deployment;
+  return Buffer.from(JSON.stringify(parsed));
+}
+
+function createFoundryClient(instance: ProviderInstance): AnthropicMessagesClient {
+  const credentials = new AzureCredentials(instance, 'x-api-key', AZURE_AI_FOUNDRY_SCOPE);
+  const post = async (path: '/v1/messages' | '/v1/messages/count_tokens', body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse> => {
+    const deployment = resolveDeployment(instance, call.key, call.model);
+    const headers = anthropicUpstreamHeaders(call, call.inboundHeaders);
+    if (credentials.configured) {
+      delete headers['x-api-key'];
+      delete headers.authorization;
+      Object.assign(headers, await credentials.headers(call));
+    }
+    return sendUpstreamRequest({
+      provider: instance.name,
+      url: azureFoundryAnthropicUrl(instance.baseUrl, path),
+      headers,
+      body: bodyForDeployment(body, deployment, call.model),
+      signal: call.signal,
+      timeouts: instance.timeouts,
+    });
+  };
+  return {
+    sendMessages: (body, call) => post('/v1/messages', body, call),
+    countTokens: (body, call) => post('/v1/messages/count_tokens', body, call),
+  };
+}
+
+/**
+ * Claude on Azure AI Foundry: Anthropic Messages at
+ * `https://{resource}.services.ai.azure.com/anthropic/v1/messages`, passed through like Anthropic
+ * itself (same headers: version, betas), with the model name mapped to the deployment through
+ * `deployments`. Auth: `x-api-key: <key>`, or Entra ID client credentials as a Bearer token; with
+ * neither, the caller's own credential is forwarded.
+ *
+ * @see https://learn.microsoft.com/en-us/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude
+ * @see https://platform.claude.com/docs/en/build-with-claude/claude-in-microsoft-foundry
+ */
+export const azureFoundryProvider: ProviderDefinition = {
+  kind: 'azure-foundry',
+  displayName: 'Claude on Azure AI Foundry',
+  apiKeyEnvironmentVariable: 'ANTHROPIC_FOUNDRY_API_KEY',
+  requiresKey: false,
+  notes: 'Anthropic Messages passthrough; x-api-key or Entra ID; set `base_url`',
+  createClient: (instance) => ({ messages: createFoundryClient(instance) }),
+};
