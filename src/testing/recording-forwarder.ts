@@ -14,6 +14,8 @@ export interface ForwardedExchange {
   body: Buffer;
   /** The response status, once the target answered; undefined while pending or when it failed. */
   status?: number;
+  /** The response headers, once the target answered. */
+  responseHeaders?: IncomingHttpHeaders;
   /** Set when the exchange could not be relayed. */
   error?: string;
 }
@@ -50,6 +52,7 @@ export async function startRecordingForwarder(targetUrl: string): Promise<Record
         },
         (answer) => {
           exchange.status = answer.statusCode;
+          exchange.responseHeaders = answer.headers;
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           outgoing.flushHeaders();
           answer.pipe(outgoing);

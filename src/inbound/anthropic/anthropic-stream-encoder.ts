@@ -45,9 +45,11 @@ export class AnthropicStreamEncoder implements StreamEventSink {
 
   /**
    * @param writeEvent receives each Anthropic event (see {@link sseEventWriter})
-   * @param message.id the message id to report; message.model the model name to report
+   * @param message.id the message id to report; message.model the model name to report;
+   *   message.unsignedThinkingSignature the signature given to thinking blocks the upstream did not
+   *   sign (Heimdall's marker for thinking from a translated provider, see `routing/thinking-signatures.ts`)
    */
-  constructor(writeEvent: AnthropicEventWriter, private readonly message: { id: string; model: string }) {
+  constructor(writeEvent: AnthropicEventWriter, private readonly message: { id: string; model: string; unsignedThinkingSignature?: string }) {
     this.writeEvent = writeEvent;
   }
 
@@ -256,6 +258,10 @@ export class AnthropicStreamEncoder implements StreamEventSink {
   private close(block: EncoderBlock): void {
     if (block.kind === 'tool_use') this.flushToolArguments(block);
     else if (block.kind === 'text' || block.kind === 'thinking') this.flushText(block);
+    if (block.kind === 'thinking' && block.signature === '' && this.message.unsignedThinkingSignature !== undefined) {
+      block.signature = this.message.unsignedThinkingSignature;
+      this.delta(block, { type: 'signature_delta', signature: block.signature });
+    }
     this.send('content_block_stop', { type: 'content_block_stop', index: block.position });
     this.live = block.position + 1;
   }

@@ -27,12 +27,12 @@ export interface AnthropicMessage {
   };
 }
 
-function encodePart(part: AssistantPart): AnthropicContentBlock {
+function encodePart(part: AssistantPart, unsignedThinkingSignature: string): AnthropicContentBlock {
   switch (part.type) {
     case 'text':
       return { type: 'text', text: part.text };
     case 'reasoning':
-      return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
+      return { type: 'thinking', thinking: part.text, signature: part.signature ?? unsignedThinkingSignature };
     case 'redacted-reasoning':
       return { type: 'redacted_thinking', data: part.data };
     case 'tool-call':
@@ -47,9 +47,11 @@ function encodePart(part: AssistantPart): AnthropicContentBlock {
 /**
  * Encodes an IR response as Anthropic's Message object.
  * @param messageId the id to report; model the model name to report to the caller
+ * @param unsignedThinkingSignature the signature of thinking the upstream did not sign (Heimdall's
+ *   marker for thinking from a translated provider, see `routing/thinking-signatures.ts`); default empty
  */
-export function encodeAnthropicResponse(response: GatewayResponse, messageId: string, model: string): AnthropicMessage {
-  const content = response.content.map(encodePart);
+export function encodeAnthropicResponse(response: GatewayResponse, messageId: string, model: string, unsignedThinkingSignature = ''): AnthropicMessage {
+  const content = response.content.map((part) => encodePart(part, unsignedThinkingSignature));
   const hasToolCalls = content.some((block) => block.type === 'tool_use');
   const stopReason = mapFinishReasonToStopReason(response.finishReason, hasToolCalls);
   return {
