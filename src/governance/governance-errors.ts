@@ -24,6 +24,12 @@ export function formatUsd(usd: number): string {
   return `$${usd.toFixed(6).replace(/0+$/, '')}`;
 }
 
+/**
+ * Refusals that trying again cannot fix carry `x-should-retry: false`: Anthropic's SDK (and so
+ * Claude Code) honours it, and otherwise keeps retrying a 401 for minutes before showing it.
+ */
+const DO_NOT_RETRY = { 'x-should-retry': 'false' } as const;
+
 const HOW_TO_SEND = 'send it as `x-api-key: hk-…`, `Authorization: Bearer hk-…` or `x-heimdall-vk: hk-…`';
 
 /** 401: the gateway requires a virtual key and the request has none. */
@@ -31,17 +37,18 @@ export function virtualKeyRequiredError(): GatewayError {
   return new GatewayError(
     'authentication_error',
     `This Heimdall gateway requires a virtual key: ${HOW_TO_SEND}. Ask your Heimdall administrator for one.`,
+    { headers: { ...DO_NOT_RETRY } },
   );
 }
 
 /** 401: the presented virtual key is malformed, unknown, revoked, deactivated or expired. */
 export function invalidVirtualKeyError(message: string): GatewayError {
-  return new GatewayError('authentication_error', message);
+  return new GatewayError('authentication_error', message, { headers: { ...DO_NOT_RETRY } });
 }
 
 /** 403: the key may not use this provider, model or provider key. */
 export function notAllowedError(message: string): GatewayError {
-  return new GatewayError('permission_error', message);
+  return new GatewayError('permission_error', message, { headers: { ...DO_NOT_RETRY } });
 }
 
 /** What a budget refusal says. */

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { VIRTUAL_KEY_PREFIX } from '../../governance/virtual-key-secret.js';
 import { sendUpstreamRequest } from '../../upstream/upstream-http.js';
 import type { AnthropicMessagesClient, ProviderDefinition, ProviderInstance, RawUpstreamResponse, UpstreamCall } from '../provider.js';
 
@@ -24,10 +25,11 @@ export function anthropicUpstreamHeaders(call: UpstreamCall, inbound: IncomingHt
   if (call.key !== undefined) {
     headers['x-api-key'] = call.key.value;
   } else {
+    // The caller's own Anthropic credential, never a Heimdall virtual key (`hk-…`).
     const apiKey = inbound['x-api-key'];
     const authorization = inbound.authorization;
-    if (typeof apiKey === 'string') headers['x-api-key'] = apiKey;
-    else if (typeof authorization === 'string') headers.authorization = authorization;
+    if (typeof apiKey === 'string' && !apiKey.startsWith(VIRTUAL_KEY_PREFIX)) headers['x-api-key'] = apiKey;
+    else if (typeof authorization === 'string' && !authorization.replace(/^Bearer\s+/i, '').startsWith(VIRTUAL_KEY_PREFIX)) headers.authorization = authorization;
   }
   return headers;
 }
