@@ -1,5 +1,6 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ProviderCallError, errorKindForStatus, isRetryableStatus } from '../core/errors.js';
+import { withTraceContext } from '../observability/tracing.js';
 import type { ProviderTimeouts, RawUpstreamResponse } from '../providers/provider.js';
 
 /**
@@ -55,7 +56,7 @@ export async function sendUpstreamRequest(request: UpstreamHttpRequest): Promise
   const options: Dispatcher.RequestOptions = {
     path: request.url.pathname + request.url.search,
     method: request.method ?? 'POST',
-    headers: request.headers,
+    headers: withTraceContext(request.headers), // observability hook: W3C traceparent of the attempt span
     body: request.body,
     signal: request.signal,
     headersTimeout: request.timeouts.firstByteMs,
