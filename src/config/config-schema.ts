@@ -1,5 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { GovernanceConfigSchema, PricingConfigSchema, StorageConfigSchema } from '../governance/governance-config-schema.js';
+import { AdminConfigSchema } from '../admin/admin-config-schema.js';
+import { McpConfigSchema } from '../mcp/mcp-config-schema.js';
+import { AliasesConfigSchema, RoutingConfigSchema } from '../routing/routing-config-schema.js';
+import { LoggingConfigSchema, TelemetryConfigSchema } from '../observability/observability-config-schema.js';
 
 /**
  * The Heimdall configuration file, as a JSON Schema (TypeBox builds both the schema and the
@@ -142,6 +146,12 @@ export const HeimdallConfigSchema = Type.Object(
     storage: Type.Optional(StorageConfigSchema),
     governance: Type.Optional(GovernanceConfigSchema),
     pricing: Type.Optional(PricingConfigSchema),
+    mcp: Type.Optional(McpConfigSchema),
+    admin: Type.Optional(AdminConfigSchema),
+    routing: Type.Optional(RoutingConfigSchema),
+    aliases: Type.Optional(AliasesConfigSchema),
+    logging: Type.Optional(LoggingConfigSchema),
+    telemetry: Type.Optional(TelemetryConfigSchema),
   },
   { additionalProperties: false },
 );

@@ -2,6 +2,11 @@ import type { ProviderInstance, ProviderKey, ProviderTimeouts } from '../provide
 import { providerRegistry } from '../providers/registry.js';
 import type { HeimdallConfig, ProviderConfig } from './config-schema.js';
 import { ConfigError, resolveSecret } from './load-config.js';
+import { buildMcpSettings, type McpSettings } from '../mcp/mcp-settings.js';
+import { buildRoutingRuntime } from '../routing/build-routing-runtime.js';
+import type { RoutingRuntime } from '../routing/routing-runtime.js';
+import { buildObservabilitySettings, type ObservabilitySettings } from '../observability/observability-settings.js';
+import { priceOverridesFromConfig } from '../governance/start-governance.js';
 
 /** CORS request headers allowed by default: what browsers and Anthropic's SDK send. */
 export const DEFAULT_CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization', 'X-Requested-With', 'X-Stainless-Timeout', 'X-Api-Key'];
@@ -19,6 +24,12 @@ export interface GatewaySettings {
   };
   /** Configured providers by instance name (the `provider/` prefix of model names). */
   providers: Map<string, ProviderInstance>;
+  /** The MCP gateway (`mcp` and `admin` config sections; see src/mcp). */
+  mcp: McpSettings;
+  /** Routing rules, aliases, retries, key health, stream keep-alive (`routing` and `aliases` config sections; see src/routing). */
+  routing?: RoutingRuntime;
+  /** Request log, metrics and traces (`logging` and `telemetry` config sections; see src/observability). */
+  observability?: ObservabilitySettings;
 }
 
 const DEFAULT_TIMEOUTS: ProviderTimeouts = { connectMs: 10_000, firstByteMs: 600_000, idleMs: 300_000 };
@@ -132,5 +143,8 @@ export function buildGatewaySettings(config: HeimdallConfig, environment: NodeJS
           : [...new Set([...DEFAULT_CORS_ALLOWED_HEADERS, ...(allowedHeadersConfig ?? [])].map((header) => header.toLowerCase()))],
     },
     providers,
+    mcp: buildMcpSettings(config.mcp, config.admin, environment),
+    routing: buildRoutingRuntime(providers, config.routing, config.aliases),
+    observability: buildObservabilitySettings(config.logging, config.telemetry, environment, priceOverridesFromConfig(config)),
   };
 }

@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isAdminApiPath, type GatewayAdmin } from '../admin/admin-api.js';
+import { bindAdminAuthenticator } from '../admin/admin-auth.js';
 import { GatewayError } from '../core/errors.js';
 import type { GatewaySettings } from '../config/gateway-settings.js';
 import { handleAnthropicCountTokens } from '../inbound/anthropic/handle-anthropic-count-tokens.js';
@@ -6,6 +8,10 @@ import { handleAnthropicMessages, sendAnthropicError } from '../inbound/anthropi
 import { handleAnthropicModels } from '../inbound/anthropic/handle-anthropic-models.js';
 import { BEDROCK_PREFIX, handleBedrockRequest } from '../inbound/bedrock/handle-bedrock-request.js';
 import { GENAI_PREFIX, handleGenai } from '../inbound/genai/handle-genai.js';
+import { bindMcpGateway, type McpGateway } from '../mcp/mcp-gateway.js';
+import { bindObservability, type Observability } from '../observability/observability.js';
+import { bindGovernance } from '../governance/govern-inference-request.js';
+import type { GovernanceService } from '../governance/governance-service.js';
 import { readRequestBody } from './read-request-body.js';
 import { applyCorsHeaders } from './cors.js';
 
@@ -39,7 +45,14 @@ function toGatewayError(error: unknown): GatewayError {
   return new GatewayError('api_error', `internal gateway error: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
-async function route(request: IncomingMessage, response: ServerResponse, settings: GatewaySettings): Promise<void> {
+async function route(
+  request: IncomingMessage,
+  response: ServerResponse,
+  settings: GatewaySettings,
+  mcpGateway?: McpGateway,
+  admin?: GatewayAdmin,
+  observability?: Observability,
+): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://gateway.local');
   const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
   const method = request.method ?? 'GET';
@@ -72,6 +85,15 @@ async function route(request: IncomingMessage, response: ServerResponse, setting
       return;
     }
   }
+  // Observability: /metrics, /api/logs… (src/observability); before the admin API, which owns the rest of /api/….
+  if (observability !== undefined && (await observability.route(request, response, path, url))) return;
+  // The admin API: /api/… except /api/mcp/… (src/admin); it answers its own errors.
+  if (admin?.api !== undefined && isAdminApiPath(path)) {
+    await admin.api.handle(request, response, url, path);
+    return;
+  }
+  // The MCP gateway: /mcp, /api/mcp/…, OAuth discovery answers (src/mcp).
+  if (mcpGateway !== undefined && (await mcpGateway.route(request, response, path))) return;
   for (const [prefix, handler] of prefixRoutes) {
     if (path.startsWith(prefix)) {
       await handler(request, response, url, settings);
@@ -85,15 +107,26 @@ async function route(request: IncomingMessage, response: ServerResponse, setting
 
 /**
  * Creates the gateway's HTTP server (not yet listening). Every error that escapes a handler is
- * answered in Anthropic's error shape; an error after the response began closes it.
+ * answered in Anthropic's error shape; an error after the response began closes it. `admin` (see
+ * src/admin) serves `/api/…` and authenticates admin requests of every surface.
  */
-export function createGatewayServer(settings: GatewaySettings): Server {
+export function createGatewayServer(
+  settings: GatewaySettings,
+  mcpGateway?: McpGateway,
+  admin?: GatewayAdmin,
+  observability?: Observability,
+  governance?: GovernanceService,
+): Server {
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
     if (!applyCorsHeaders(request, response, settings.cors)) {
       sendAnthropicError(response, new GatewayError('permission_error', `origin ${request.headers.origin} is not allowed`));
       return;
     }
-    route(request, response, settings).catch((error: unknown) => {
+    if (mcpGateway !== undefined) bindMcpGateway(request, mcpGateway);
+    if (admin !== undefined) bindAdminAuthenticator(request, admin.authenticator);
+    if (observability !== undefined) bindObservability(request, observability); // observability hook
+    if (governance !== undefined) bindGovernance(request, governance);
+    route(request, response, settings, mcpGateway, admin, observability).catch((error: unknown) => {
       const gatewayError = toGatewayError(error);
       if (gatewayError.kind === 'api_error' && !(error instanceof GatewayError)) console.error('[heimdall] unexpected error:', error);
       sendAnthropicError(response, gatewayError);

@@ -165,6 +165,83 @@ export interface SettingTable {
   value: string;
 }
 
+/** A dashboard / admin API user (`src/admin/`). */
+export interface AdminUserTable {
+  id: string;
+  /** Unique, compared as written. */
+  username: string;
+  /** `scrypt$<log2 N>$<r>$<p>$<salt base64>$<hash base64>` (see `src/admin/password-hashing.ts`). */
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+}
+
+/** A logged-in admin session: only the SHA-256 of the cookie's token is stored. */
+export interface AdminSessionTable {
+  /** SHA-256 of the session token, lower-case hex. */
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** One request through the gateway (`src/observability/logs/`). Tokens are counts, cost integer micro-USD, times ms. */
+export interface RequestLogTable {
+  id: string;
+  /** When the request arrived, ms since epoch. */
+  created_at: number;
+  virtual_key_id: string | null;
+  virtual_key_name: string | null;
+  team_id: string | null;
+  customer_id: string | null;
+  /** `main`, `subagent`, `background`, `title`, `compaction` or `other`. */
+  request_kind: string;
+  /** `anthropic`, `bedrock`, `genai`. */
+  inbound_api: string;
+  /** The provider instance that answered (or was last tried). */
+  provider: string | null;
+  model_requested: string | null;
+  model_served: string | null;
+  /** The provider key's id (its name), never its value. */
+  provider_key: string | null;
+  route_name: string | null;
+  /** Position of the answering target in the plan: 0 = the routed target, 1 = first fallback, … */
+  fallback_step: number;
+  attempt_count: number;
+  /** JSON of the upstream attempts. */
+  attempts: string | null;
+  /** HTTP status sent to the caller. */
+  status: number;
+  error_type: string | null;
+  error_message: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_micro_usd: number;
+  latency_ms: number;
+  time_to_first_token_ms: number | null;
+  upstream_ms: number | null;
+  streaming: number;
+  stop_reason: string | null;
+  /** JSON `DroppedField[]`. */
+  dropped_fields: string | null;
+  /** SHA-256 (hex) of the request body in `log_bodies`; null when content logging is off. */
+  request_body_hash: string | null;
+  response_body_hash: string | null;
+  trace_id: string | null;
+}
+
+/** A request or response body of the request log, stored once by content hash. */
+export interface LogBodyTable {
+  /** SHA-256 of `content`, lower-case hex. */
+  hash: string;
+  content: string;
+  size_bytes: number;
+  created_at: number;
+}
+
 /** Every table, by name. */
 export interface HeimdallDatabase {
   customers: CustomerTable;
@@ -177,4 +254,8 @@ export interface HeimdallDatabase {
   usage_records: UsageRecordTable;
   config_seed_state: ConfigSeedStateTable;
   settings: SettingTable;
+  admin_users: AdminUserTable;
+  admin_sessions: AdminSessionTable;
+  request_logs: RequestLogTable;
+  log_bodies: LogBodyTable;
 }

@@ -1,5 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initialSchema from './migrations/0001-initial-schema.js';
+import * as adminUsers from './migrations/0002-admin-users.js';
+import * as requestLogs from './migrations/0003-request-logs.js';
 
 /**
  * Every migration, imported statically so that they ship inside `dist/` with the rest of the code
@@ -9,6 +11,8 @@ import * as initialSchema from './migrations/0001-initial-schema.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': initialSchema,
+  '0002-admin-users': adminUsers,
+  '0003-request-logs': requestLogs,
 };
 
 /** A Kysely `MigrationProvider` over the statically imported migrations. */

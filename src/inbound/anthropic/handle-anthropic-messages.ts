@@ -3,10 +3,16 @@ import { GatewayError } from '../../core/errors.js';
 import { isJsonObject, type JsonObject } from '../../core/request-validation.js';
 import type { RawUpstreamResponse } from '../../providers/provider.js';
 import { resolveModel, type ModelTarget } from '../../routing/resolve-model.js';
+import { routeAnthropicRequest } from '../../routing/route-anthropic-request.js';
 import type { GatewaySettings } from '../../config/gateway-settings.js';
+import { BatchedResponseWriter } from '../../server/batched-response-writer.js';
+import { parseJsonUtf8 } from '../../server/parse-json-utf8.js';
 import { anthropicErrorBody } from './anthropic-error-body.js';
-import { sseEventWriter } from './anthropic-stream-encoder.js';
+import { sseEventWriter, type AnthropicEventWriter } from './anthropic-stream-encoder.js';
+import { relayIntoCommittedEventStream } from './relay-committed-event-stream.js';
+import { governInferenceRequest } from '../../governance/govern-inference-request.js';
 import { serveAnthropicMessages, type AnthropicResponseSink } from './serve-anthropic-messages.js';
+import { startRequestRecorder } from '../../observability/observability.js';
 
 /** Upstream response headers relayed to the caller on the passthrough path. */
 const RELAYED_RESPONSE_HEADERS = ['content-type', 'request-id', 'retry-after', 'x-should-retry'];
@@ -16,7 +22,7 @@ const RELAYED_HEADER_PREFIX = 'anthropic-';
 export function parseJsonBody(body: Buffer): JsonObject {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = parseJsonUtf8(body);
   } catch (error) {
     throw new GatewayError('invalid_request_error', `request body is not valid JSON: ${(error as Error).message}`);
   }
@@ -61,18 +67,19 @@ export function relayUpstreamResponse(upstream: RawUpstreamResponse, response: S
     if (RELAYED_RESPONSE_HEADERS.includes(name) || name.startsWith(RELAYED_HEADER_PREFIX)) headers[name] = value;
   }
   if (String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream')) headers['cache-control'] = 'no-cache';
+  const body = upstream.body;
+  // Batched: the headers leave now (in this loop turn) together with the body bytes already
+  // there, and the chunks of one read leave as one write.
+  const writer = new BatchedResponseWriter(response, () => {
+    body.pause();
+    response.once('drain', () => body.resume());
+  });
   response.writeHead(upstream.statusCode, headers);
-  response.flushHeaders();
+  writer.sendHeaders();
   return new Promise((resolve) => {
-    const body = upstream.body;
-    body.on('data', (chunk: Buffer) => {
-      if (!response.write(chunk)) {
-        body.pause();
-        response.once('drain', () => body.resume());
-      }
-    });
+    body.on('data', (chunk: Buffer) => writer.write(chunk));
     body.on('end', () => {
-      response.end();
+      writer.end();
       resolve();
     });
     body.on('error', () => {
@@ -89,17 +96,31 @@ export function relayUpstreamResponse(upstream: RawUpstreamResponse, response: S
 
 /** The `/anthropic` framing (also used by `/genai` for Claude on Vertex): Anthropic JSON and SSE on a Node response. */
 export function sseResponseSink(response: ServerResponse): AnthropicResponseSink {
+  let streamWriter: BatchedResponseWriter | undefined;
+  /** Set once keep-alive pings committed the response (see `commitEventStream`). */
+  let committed: AnthropicEventWriter | undefined;
+  const startStream = (headers: Record<string, string>): AnthropicEventWriter => {
+    if (committed !== undefined) return committed;
+    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
+    const writer = new BatchedResponseWriter(response);
+    streamWriter = writer;
+    return sseEventWriter((sse) => writer.write(sse));
+  };
   return {
-    relay: (upstream, headers) => relayUpstreamResponse(upstream, response, headers),
+    relay: (upstream, headers) =>
+      committed === undefined
+        ? relayUpstreamResponse(upstream, response, headers)
+        : relayIntoCommittedEventStream(upstream, response, () => streamWriter?.flush(), committed),
     sendMessage: (message, headers) => {
       response.writeHead(200, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(message));
     },
-    startStream: (headers) => {
-      response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
-      return sseEventWriter((sse) => response.write(sse));
+    startStream,
+    commitEventStream: (headers) => {
+      committed ??= startStream(headers);
+      return committed;
     },
-    endStream: () => response.end(),
+    endStream: () => (streamWriter === undefined ? response.end() : streamWriter.end()),
     abort: () => response.destroy(),
   };
 }
@@ -116,15 +137,25 @@ export async function handleAnthropicMessages(
   settings: GatewaySettings,
 ): Promise<void> {
   const root = parseJsonBody(body);
-  const target = resolveTarget(root, settings);
-  const abort = abortOnClientDisconnect(request, response);
-  await serveAnthropicMessages({
-    root,
-    body,
-    requestedModel: root.model as string,
-    target,
-    request,
-    signal: abort.signal,
-    sink: sseResponseSink(response),
-  });
+  const recorder = startRequestRecorder(request, response, { inboundApi: 'anthropic', root, body }); // observability hook
+  try {
+    const routing = routeAnthropicRequest(root, request.headers, settings);
+    recorder.route(routing); // observability hook
+    await governInferenceRequest(request, response, { root, body, routing, recorder }); // governance: virtual key, allowed models, rate limits, budgets
+    const abort = abortOnClientDisconnect(request, response);
+    await serveAnthropicMessages({
+      root,
+      body,
+      requestedModel: root.model as string,
+      target: routing.targets[0].target,
+      routing,
+      request,
+      signal: abort.signal,
+      sink: sseResponseSink(response),
+      recorder,
+    });
+  } catch (error) {
+    recorder.error(error); // observability hook
+    throw error;
+  }
 }

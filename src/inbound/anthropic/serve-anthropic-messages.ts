@@ -5,13 +5,20 @@ import type { JsonObject } from '../../core/request-validation.js';
 import { clientForInstance } from '../../providers/client-for-instance.js';
 import { clampOutputTokens } from '../../providers/model-catalog.js';
 import type { RawUpstreamResponse, UpstreamCall } from '../../providers/provider.js';
+import type { StreamEventSink } from '../../core/stream-events.js';
 import type { ModelTarget } from '../../routing/resolve-model.js';
-import { selectProviderKey } from '../../routing/select-provider-key.js';
-import { networkError } from '../../upstream/upstream-http.js';
+import { TargetUnavailableError } from '../../routing/retry-policy.js';
+import type { AnthropicRouting } from '../../routing/route-anthropic-request.js';
+import { serveWithFallbacks, singleAttemptRuntime, type Attempt } from '../../routing/serve-with-fallbacks.js';
+import type { StreamKeepAlive } from '../../routing/stream-keepalive.js';
+import { dropForeignThinkingBlocks, heimdallThinkingSignature, stripForeignReasoningSignatures } from '../../routing/thinking-signatures.js';
+import { networkError, upstreamStatusError } from '../../upstream/upstream-http.js';
+import { mcpInferenceHookFor, type McpInferenceHook } from '../../mcp/mcp-inference-hook.js';
 import { newAnthropicMessageId } from './anthropic-message-id.js';
 import { AnthropicStreamEncoder, type AnthropicEventWriter } from './anthropic-stream-encoder.js';
 import { encodeAnthropicResponse, type AnthropicMessage } from './encode-anthropic-response.js';
 import { parseAnthropicRequest } from './parse-anthropic-request.js';
+import { NO_OP_RECORDER, type RequestRecorder } from '../../observability/request-recorder.js';
 
 /**
  * Where an Anthropic-format answer goes: the inbound route's own framing. `/anthropic` frames as
@@ -31,13 +38,22 @@ export interface AnthropicResponseSink {
   endStream(): void;
   /** Drops the connection (the caller went away mid-stream). */
   abort(): void;
+  /**
+   * Optional: commits the response now as a `200` Anthropic event stream, before any upstream
+   * answered (keep-alive `ping`s while a streamed request waits for its first token), and returns
+   * the writer for its events. Afterwards nothing sends headers again: `startStream` returns the
+   * same writer, and `relay` copies only the upstream's event bytes (an upstream error status
+   * becomes an `error` event). Framings that cannot commit early leave it out (no pings are sent).
+   * @see ../../routing/stream-keepalive.ts
+   */
+  commitEventStream?(headers: Record<string, string>): AnthropicEventWriter;
 }
 
 /** What one Anthropic-format request needs to be served. */
 export interface AnthropicMessagesCall {
-  /** The parsed request body (mutated: `model` becomes the upstream model name). */
+  /** The parsed request body (not changed: each attempt works on a copy). */
   root: JsonObject;
-  /** The request body as received, relayed untouched when the model name is unchanged. */
+  /** The request body as received, relayed untouched when nothing in it has to change. */
   body: Buffer;
   /** The model name to report back to the caller. */
   requestedModel: string;
@@ -47,6 +63,13 @@ export interface AnthropicMessagesCall {
   sink: AnthropicResponseSink;
   /** Parse options for cloud-format bodies (`anthropic_version` in the body, no `model`). */
   cloudBody?: boolean;
+  /**
+   * The routing decision and plan (`routing/route-anthropic-request.ts`): fallbacks, retries,
+   * health-aware keys, keep-alive pings, `x-heimdall-route`. Absent: `target` alone, one attempt.
+   */
+  routing?: AnthropicRouting;
+  /** The request log / metrics / traces of this request (src/observability); absent: not recorded. */
+  recorder?: RequestRecorder;
 }
 
 /** Longest `x-heimdall-dropped-fields` value sent, characters. */
@@ -67,65 +90,155 @@ export function droppedFieldsHeader(dropped: DroppedFieldLog): Record<string, st
  * Serves one Anthropic Messages request, whatever its inbound framing.
  *
  * Anthropic-speaking providers get the caller's body unchanged but for the model name (the
- * original bytes when the name is unchanged), and their response is relayed as it comes. Every
- * other provider is reached through the IR: the body is validated and parsed, sent through the
+ * original bytes when nothing changes; thinking blocks another provider made are dropped, see
+ * `routing/thinking-signatures.ts`), and their response is relayed as it comes. Every other
+ * provider is reached through the IR: the body is validated and parsed, sent through the
  * provider's `ChatClient`, and the result encoded back as Anthropic events or JSON.
+ *
+ * With `call.routing`, the routed target is tried first and then its fallbacks, with retries and
+ * health-aware key choice (`routing/serve-with-fallbacks.ts`); failing over happens only before
+ * the first byte of an answer reached the caller. A streamed request that waits long for its first
+ * token gets keep-alive `ping` events (when the sink can commit early).
  *
  * @throws GatewayError / ProviderCallError before anything was sent to the caller (the caller's
  *   route answers it in its own error shape); after a stream began, failures become an `error` event
  */
 export async function serveAnthropicMessages(call: AnthropicMessagesCall): Promise<void> {
-  const { root, target, sink } = call;
+  const routing = call.routing;
+  const targets = routing?.targets ?? [{ target: call.target }];
+  const attempts = routing?.attempts ?? [];
+  const ticker = routing?.runtime.keepAlive;
+  const commit = call.sink.commitEventStream;
+  const keepAlive =
+    call.root.stream === true && ticker !== undefined && commit !== undefined
+      ? ticker.watch(() => commit(routeHeaders(targets[0].target, routing, 0)))
+      : undefined;
+  try {
+    await serveWithFallbacks(
+      { targets, runtime: routing?.runtime ?? singleAttemptRuntime(), signal: call.signal, attempts },
+      (attempt) => (call.recorder ?? NO_OP_RECORDER).attempt(attempt, () => attemptAnthropicMessages(call, attempt, keepAlive)), // observability hook
+    );
+  } catch (error) {
+    const writer = keepAlive?.committedWriter;
+    if (writer === undefined) throw error;
+    // The response was committed by keep-alive pings: the failure can only be an SSE error event.
+    keepAlive?.stop();
+    if (call.signal.aborted) {
+      call.sink.abort();
+      return;
+    }
+    const failure = error instanceof GatewayError ? error : networkError(targets[0].target.instance.name, error);
+    call.recorder?.error(failure); // observability hook
+    writer('error', { type: 'error', error: { type: failure.kind, message: failure.message } });
+    call.sink.endStream();
+  } finally {
+    keepAlive?.stop();
+  }
+}
+
+/** `x-heimdall-provider` / `-model` (where the answer comes from), `x-heimdall-route`, and `x-heimdall-attempts` after a retry or fallback. */
+function routeHeaders(target: ModelTarget, routing: AnthropicRouting | undefined, attemptNumber: number): Record<string, string> {
+  const headers: Record<string, string> = { 'x-heimdall-provider': target.instance.name, 'x-heimdall-model': target.model };
+  if (routing !== undefined) headers['x-heimdall-route'] = routing.decision.routeName;
+  if (attemptNumber > 0) headers['x-heimdall-attempts'] = String(attemptNumber + 1);
+  return headers;
+}
+
+/** The body for an Anthropic-format target: the original bytes when nothing changes, else a re-serialised copy. */
+function passthroughBody(call: AnthropicMessagesCall, model: string, dropped: DroppedFieldLog, mcp?: McpInferenceHook): Buffer {
+  const copy: JsonObject = { ...call.root, model };
+  const thinkingChanged = dropForeignThinkingBlocks(copy, dropped);
+  const mcpToolsAdded = mcp?.injectIntoAnthropicBody(copy) === true; // MCP gateway hook
+  if (!thinkingChanged && !mcpToolsAdded && call.root.model === model && call.routing?.bodyChanged !== true) return call.body;
+  return Buffer.from(JSON.stringify(copy));
+}
+
+/**
+ * One attempt at one target with one key. Resolves once the answer went to the caller (or the
+ * caller went away); rejects only while nothing of this attempt reached the caller.
+ */
+async function attemptAnthropicMessages(call: AnthropicMessagesCall, attempt: Attempt, keepAlive: StreamKeepAlive | undefined): Promise<void> {
+  const { root, sink } = call;
+  const { target } = attempt;
   const client = clientForInstance(target.instance);
   const dropped = new DroppedFieldLog();
-  const routeHeaders = { 'x-heimdall-provider': target.instance.name, 'x-heimdall-model': target.model };
+  const headers = routeHeaders(target, call.routing, attempt.number);
   const upstreamCall: UpstreamCall = {
     instance: target.instance,
-    key: selectProviderKey(target.instance, target.model),
+    key: attempt.key,
     model: target.model,
     signal: call.signal,
     inboundHeaders: call.request.headers,
     dropped,
   };
+  // MCP gateway hook (src/mcp/mcp-inference-hook.ts): the caller's MCP tools; agent mode runs them.
+  const mcp = await mcpInferenceHookFor(call.request);
 
   if (client.messages !== undefined && (client.messages.acceptsModel?.(upstreamCall) ?? true)) {
-    let upstreamBody = call.body;
-    if (root.model !== target.model) {
-      root.model = target.model;
-      upstreamBody = Buffer.from(JSON.stringify(root));
+    const upstream = await client.messages.sendMessages(passthroughBody(call, target.model, dropped, mcp), upstreamCall, root.stream === true);
+    if (upstream.statusCode >= 400 && attempt.continuesAfter(upstream.statusCode, upstream.headers)) {
+      throw await upstreamStatusError(target.instance.name, upstream);
     }
-    const upstream = await client.messages.sendMessages(upstreamBody, upstreamCall, root.stream === true);
-    await sink.relay(upstream, routeHeaders);
+    keepAlive?.stop();
+    call.recorder?.dropped(dropped.entries); // observability hook
+    call.recorder?.relay(upstream); // observability hook: usage and content from the relayed bytes
+    await sink.relay(upstream, { ...headers, ...droppedFieldsHeader(dropped) });
     return;
   }
 
   if (client.chat === undefined) {
-    throw new GatewayError('invalid_request_error', `provider '${target.instance.name}' cannot serve Anthropic Messages requests`);
+    throw new TargetUnavailableError(new GatewayError('invalid_request_error', `provider '${target.instance.name}' cannot serve Anthropic Messages requests`));
   }
   const gatewayRequest = parseAnthropicRequest(root, dropped, { cloudBody: call.cloudBody });
   gatewayRequest.model = target.model;
+  stripForeignReasoningSignatures(gatewayRequest);
   clampOutputTokens(gatewayRequest, target.instance, dropped);
+  mcp?.injectIntoRequest(gatewayRequest); // MCP gateway hook
+  const chat = client.chat;
   const messageId = newAnthropicMessageId();
+  const thinkingSignature = heimdallThinkingSignature(target.instance.name, target.model);
 
   if (!gatewayRequest.stream) {
-    const result = await client.chat.complete(gatewayRequest, upstreamCall);
-    sink.sendMessage(encodeAnthropicResponse(result, messageId, call.requestedModel), { ...routeHeaders, ...droppedFieldsHeader(dropped) });
+    const result =
+      mcp?.agentMode === true ? await mcp.runAgentLoop(gatewayRequest, (next) => chat.complete(next, upstreamCall)) : await chat.complete(gatewayRequest, upstreamCall); // MCP gateway hook
+    const message = encodeAnthropicResponse(result, messageId, call.requestedModel, thinkingSignature);
+    call.recorder?.dropped(dropped.entries); // observability hook
+    call.recorder?.responseBody(message); // observability hook
+    sink.sendMessage(message, { ...headers, ...droppedFieldsHeader(dropped) });
     return;
   }
 
-  const stream = await client.chat.stream(gatewayRequest, upstreamCall);
-  const writer = sink.startStream({ ...routeHeaders, ...droppedFieldsHeader(dropped) });
-  const encoder = new AnthropicStreamEncoder(writer, { id: messageId, model: call.requestedModel });
-  encoder.start();
+  const stream =
+    mcp?.agentMode === true ? await mcp.runAgentLoopAsStream(gatewayRequest, (next) => chat.complete(next, upstreamCall)) : await chat.stream(gatewayRequest, upstreamCall); // MCP gateway hook
+  // The answer starts (and failing over ends) with the first event that carries content.
+  let encoder: AnthropicStreamEncoder | undefined;
+  const open = (): AnthropicStreamEncoder => {
+    keepAlive?.stop();
+    const started = sink.startStream({ ...headers, ...droppedFieldsHeader(dropped) });
+    call.recorder?.dropped(dropped.entries); // observability hook
+    const writer = call.recorder?.observeEvents(started) ?? started; // observability hook: the events as the caller gets them
+    const opened = new AnthropicStreamEncoder(writer, { id: messageId, model: call.requestedModel, unsignedThinkingSignature: thinkingSignature });
+    opened.start();
+    encoder = opened;
+    return opened;
+  };
+  const gate: StreamEventSink = {
+    event: (event) => {
+      if (encoder === undefined && event.type === 'response-metadata') return;
+      (encoder ?? open()).event(event);
+    },
+  };
   try {
-    await stream.pipeTo(encoder);
-    encoder.end();
+    await stream.pipeTo(gate);
+    (encoder ?? open()).end();
   } catch (error) {
     if (call.signal.aborted) {
       sink.abort();
       return;
     }
-    encoder.fail(error instanceof GatewayError ? error : networkError(target.instance.name, error));
+    const failure = error instanceof GatewayError ? error : networkError(target.instance.name, error);
+    if (encoder === undefined) throw failure;
+    encoder.fail(failure);
   }
   sink.endStream();
 }

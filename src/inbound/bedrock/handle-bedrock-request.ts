@@ -21,6 +21,7 @@ import { bedrockInvokeSink } from './bedrock-invoke-sink.js';
 import { ConverseStreamEncoder } from './converse-stream-encoder.js';
 import { encodeConverseResponse } from './encode-converse-response.js';
 import { parseConverseRequest } from './parse-converse-request.js';
+import { startRequestRecorder } from '../../observability/observability.js';
 import { configuredBedrockInstance, resolveBedrockModel } from './resolve-bedrock-model.js';
 
 /** The path prefix of the Bedrock surface. */
@@ -74,14 +75,16 @@ async function handleInvoke(request: IncomingMessage, response: ServerResponse, 
   const target = resolveBedrockModel(modelId, settings.providers);
   normalizeBedrockAnthropicBody(root, request, target.model, stream);
   const abort = abortOnClientDisconnect(request, response);
+  const anthropicBody = Buffer.from(JSON.stringify(root));
   await serveAnthropicMessages({
     root,
-    body: Buffer.from(JSON.stringify(root)),
+    body: anthropicBody,
     requestedModel: modelId,
     target,
     request,
     signal: abort.signal,
     sink: bedrockInvokeSink(response),
+    recorder: startRequestRecorder(request, response, { inboundApi: 'bedrock', root, body: anthropicBody }), // observability hook
   });
 }
 

@@ -11,6 +11,7 @@ import { abortOnClientDisconnect, parseJsonBody, relayUpstreamResponse, sseRespo
 import { parseAnthropicRequest } from '../anthropic/parse-anthropic-request.js';
 import { serveAnthropicMessages } from '../anthropic/serve-anthropic-messages.js';
 import type { GenaiPath } from './parse-genai-path.js';
+import { startRequestRecorder } from '../../observability/observability.js';
 import { resolveGenaiTarget } from './resolve-genai-target.js';
 
 /**
@@ -52,15 +53,17 @@ export async function serveVertexAnthropicMessages(
   toAnthropicBody(root, target.model, request);
   if (path.method === 'streamRawPredict' && root.stream === undefined) root.stream = true;
   const abort = abortOnClientDisconnect(request, response);
+  const anthropicBody = Buffer.from(JSON.stringify(root));
   await serveAnthropicMessages({
     root,
-    body: Buffer.from(JSON.stringify(root)),
+    body: anthropicBody,
     requestedModel: path.model,
     target,
     request,
     signal: abort.signal,
     sink: sseResponseSink(response),
     cloudBody: true,
+    recorder: startRequestRecorder(request, response, { inboundApi: 'genai', root, body: anthropicBody }), // observability hook
   });
 }
 
