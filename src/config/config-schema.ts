@@ -42,7 +42,7 @@ export const ProviderKeyConfigSchema = Type.Object(
     access_key_id: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'AWS access key id (Bedrock SigV4). With it, `value` is the secret access key; without it, `value` is a Bedrock API key (Bearer).',
+        description: 'AWS access key id (Bedrock SigV4), or "env.NAME". With it, `value` is the secret access key; without it, `value` is a Bedrock API key (Bearer).',
       }),
     ),
     session_token: Type.Optional(Type.String({ minLength: 1, description: 'AWS session token for temporary credentials (Bedrock SigV4); may be "env.NAME".' })),

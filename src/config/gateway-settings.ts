@@ -49,7 +49,7 @@ function buildInstance(name: string, config: ProviderConfig, environment: NodeJS
     weight: key.weight ?? 1,
     models: key.models ?? ['*'],
     ...(key.deployments === undefined ? {} : { deployments: key.deployments }),
-    ...(key.access_key_id === undefined ? {} : { accessKeyId: key.access_key_id }),
+    ...(key.access_key_id === undefined ? {} : { accessKeyId: resolveSecret(key.access_key_id, `${field}.keys.${index}.access_key_id`, environment) }),
     ...(key.session_token === undefined ? {} : { sessionToken: resolveSecret(key.session_token, `${field}.keys.${index}.session_token`, environment) }),
   }));
   if (keys.length === 0 && definition.requiresKey && kind !== 'anthropic') {
