@@ -26,9 +26,12 @@
  * `--warmup S` (BENCH_WARMUP, default 2), `--connections N` (BENCH_CONNECTIONS, default 64),
  * `--scenario TEXT` (BENCH_SCENARIO; repeatable or comma-separated; substring of a scenario id),
  * `--profile` (run the gateway under `--cpu-prof` and print its hottest functions),
- * `--compare DIR` (also run another gateway build, alternating, and print before/after),
- * `--rounds N` (BENCH_ROUNDS), `--wait-quiet S` (BENCH_WAIT_QUIET: wait for other load to stop
- * before each measured run), `--output FILE` (default `.test-artifacts/bench.json`). See `--help`.
+ * `--gateway DIR` (the build to measure, default `dist/`), `--compare DIR` (also run another
+ * build, alternating, and print before/after), `--paired` (load both builds at the same time, so
+ * that other load on the machine hits both alike), `--rounds N` (BENCH_ROUNDS), `--wait-quiet S`
+ * (BENCH_WAIT_QUIET: wait for other load to stop before each measured run), `--gateway-config JSON`
+ * (config sections merged into the bench config), `--output FILE` (default
+ * `.test-artifacts/bench.json`). See `--help`.
  */
 import autocannon from 'autocannon';
 import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';

@@ -144,6 +144,25 @@ for (const variant of backends) {
       assert.equal(text, 'governed hello');
     });
 
+    it("governs Claude Code's Bedrock and Vertex surfaces too: no key is refused, a valid key is served", async () => {
+      const key = await createKey({ name: `cloud-surfaces-${variant.backend}` });
+      const anthropicBody = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      const surfaces = [
+        `${gateway.url}/bedrock/model/${encodeURIComponent('openai/gpt-test')}/invoke`,
+        `${gateway.url}/genai/projects/p/locations/us-east5/publishers/anthropic/models/${encodeURIComponent('openai/gpt-test')}:rawPredict`,
+      ];
+      for (const url of surfaces) {
+        const before = upstream.requests.length;
+        const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: anthropicBody });
+        const refusedText = await refused.text();
+        assert.ok(refused.status === 401 || refused.status === 403, `${url} without a key: ${refused.status} ${refusedText}`);
+        assert.match(refusedText, /virtual key/i);
+        assert.equal(upstream.requests.length, before, 'nothing reaches the provider');
+        const served = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-heimdall-vk': key.secret }, body: anthropicBody });
+        assert.equal(served.status, 200, `${url} with a key: ${await served.text()}`);
+      }
+    });
+
     it('refuses a model the key may not use with 403 naming what it may use', async () => {
       const key = await createKey({ name: `narrow-${variant.backend}`, allowed_models: ['gpt-other'] });
       const reply = await infer({ authorization: `Bearer ${key.secret}` });

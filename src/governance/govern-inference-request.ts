@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonObject } from '../core/request-validation.js';
 import type { RequestRecorder } from '../observability/request-recorder.js';
-import type { AnthropicRouting } from '../routing/route-anthropic-request.js';
+import type { PlannedTarget } from '../routing/serve-with-fallbacks.js';
 import type { GovernanceService } from './governance-service.js';
 
 /**
@@ -53,21 +53,25 @@ export async function authenticateInferenceCaller(request: IncomingMessage): Pro
  * is charged when the response closes: `settle` with what the recorder saw consumed, or `release`
  * when nothing was consumed.
  *
- * @param body the raw request body (its size estimates input tokens)
+ * @param input.body the raw request body (its size estimates input tokens)
+ * @param input.plan the planned targets (an `AnthropicRouting`, or `{targets: [{target}]}` where
+ *   a surface serves one target); fallbacks the key may not use are removed from it
+ * @param input.recorder the request's recorder, whose `consumedUsage()` is charged; without one
+ *   (surfaces not observed yet) the reservation is released and nothing is charged
  * @throws GatewayError 401 / 403 / 400 / 429 (see `GovernanceService`)
  */
 export async function governInferenceRequest(
   request: IncomingMessage,
   response: ServerResponse,
-  input: { root: JsonObject; body: Buffer; routing: AnthropicRouting; recorder: RequestRecorder },
+  input: { root: JsonObject; body: Buffer; plan: { targets: PlannedTarget[] }; recorder?: RequestRecorder },
 ): Promise<void> {
   const service = governanceOf(request);
   if (service === undefined) return;
   const context = await service.authenticateRequest(request.headers);
   if (context === undefined) return;
-  input.recorder.governance(context);
+  input.recorder?.governance(context);
 
-  const { routing } = input;
+  const routing = input.plan;
   const primary = routing.targets[0].target;
   service.authorize(context, primary.instance.name, primary.model);
   routing.targets = routing.targets.filter((planned, index) => {
@@ -96,7 +100,7 @@ export async function governInferenceRequest(
     estimatedOutputTokens: Math.min(maxTokens, RESERVED_OUTPUT_TOKENS),
   });
   response.once('close', () => {
-    const usage = input.recorder.consumedUsage();
+    const usage = input.recorder?.consumedUsage() ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
     const consumed = usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens > 0;
     const done = consumed ? service.settle(ticket, usage).then((settlement) => settlement.cost.costUsd) : service.release(ticket).then(() => 0);
     done.catch((error: unknown) => console.error('[heimdall] could not charge a request to its budgets:', error));

@@ -141,7 +141,7 @@ export async function handleAnthropicMessages(
   try {
     const routing = routeAnthropicRequest(root, request.headers, settings);
     recorder.route(routing); // observability hook
-    await governInferenceRequest(request, response, { root, body, routing, recorder }); // governance: virtual key, allowed models, rate limits, budgets
+    await governInferenceRequest(request, response, { root, body, plan: routing, recorder }); // governance: virtual key, allowed models, rate limits, budgets
     const abort = abortOnClientDisconnect(request, response);
     await serveAnthropicMessages({
       root,

@@ -15,6 +15,7 @@ import { estimateInputTokens } from '../anthropic/estimate-input-tokens.js';
 import { abortOnClientDisconnect, parseJsonBody } from '../anthropic/handle-anthropic-messages.js';
 import { parseAnthropicRequest } from '../anthropic/parse-anthropic-request.js';
 import { serveAnthropicMessages } from '../anthropic/serve-anthropic-messages.js';
+import { authenticateInferenceCaller, governInferenceRequest } from '../../governance/govern-inference-request.js';
 import { bedrockStreamException, sendBedrockError } from './bedrock-error-response.js';
 import { handleBedrockInferenceProfiles } from './bedrock-inference-profiles.js';
 import { bedrockInvokeSink } from './bedrock-invoke-sink.js';
@@ -74,8 +75,10 @@ async function handleInvoke(request: IncomingMessage, response: ServerResponse, 
   const root = parseJsonBody(body);
   const target = resolveBedrockModel(modelId, settings.providers);
   normalizeBedrockAnthropicBody(root, request, target.model, stream);
-  const abort = abortOnClientDisconnect(request, response);
   const anthropicBody = Buffer.from(JSON.stringify(root));
+  const recorder = startRequestRecorder(request, response, { inboundApi: 'bedrock', root, body: anthropicBody }); // observability hook
+  await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
+  const abort = abortOnClientDisconnect(request, response);
   await serveAnthropicMessages({
     root,
     body: anthropicBody,
@@ -84,7 +87,7 @@ async function handleInvoke(request: IncomingMessage, response: ServerResponse, 
     request,
     signal: abort.signal,
     sink: bedrockInvokeSink(response),
-    recorder: startRequestRecorder(request, response, { inboundApi: 'bedrock', root, body: anthropicBody }), // observability hook
+    recorder,
   });
 }
 
@@ -101,6 +104,8 @@ async function handleConverse(request: IncomingMessage, response: ServerResponse
   const dropped = new DroppedFieldLog();
   const gatewayRequest = parseConverseRequest(root, dropped, stream);
   gatewayRequest.model = target.model;
+  // Governance: authentication, allowed models, rate limits; Converse usage is not yet observed, so budgets are not charged here.
+  await governInferenceRequest(request, response, { root, body, plan: { targets: [{ target }] } });
   const abort = abortOnClientDisconnect(request, response);
   const call = upstreamCallFor(target, request, abort.signal, dropped);
 
@@ -137,6 +142,7 @@ async function handleConverse(request: IncomingMessage, response: ServerResponse
  */
 async function handleCountTokens(request: IncomingMessage, response: ServerResponse, modelId: string, settings: GatewaySettings): Promise<void> {
   const root = parseJsonBody(await readRequestBody(request, settings.maxBodyBytes));
+  await authenticateInferenceCaller(request);
   const input = isJsonObject(root.input) ? root.input : undefined;
   const target = resolveBedrockModel(modelId, settings.providers);
   const dropped = new DroppedFieldLog();

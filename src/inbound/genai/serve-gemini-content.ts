@@ -10,6 +10,7 @@ import { selectProviderKey } from '../../routing/select-provider-key.js';
 import { networkError } from '../../upstream/upstream-http.js';
 import { estimateInputTokens } from '../anthropic/estimate-input-tokens.js';
 import { abortOnClientDisconnect, parseJsonBody, relayUpstreamResponse } from '../anthropic/handle-anthropic-messages.js';
+import { authenticateInferenceCaller, governInferenceRequest } from '../../governance/govern-inference-request.js';
 import { droppedFieldsHeader } from '../anthropic/serve-anthropic-messages.js';
 import { encodeGeminiResponse } from './encode-gemini-response.js';
 import { GeminiStreamEncoder, type GeminiChunkWriter } from './gemini-stream-encoder.js';
@@ -50,6 +51,9 @@ export async function serveGeminiContent(
 ): Promise<void> {
   const method = path.method as GeminiContentMethod;
   const target = resolveGenaiTarget(path, settings);
+  // Governance: authentication, allowed models, rate limits (Gemini-format usage is not yet observed, so budgets are not charged here).
+  if (method === 'countTokens') await authenticateInferenceCaller(request);
+  else await governInferenceRequest(request, response, { root: {}, body, plan: { targets: [{ target }] } });
   const client = clientForInstance(target.instance);
   const dropped = new DroppedFieldLog();
   const abort = abortOnClientDisconnect(request, response);

@@ -10,6 +10,7 @@ import { estimateInputTokens } from '../anthropic/estimate-input-tokens.js';
 import { abortOnClientDisconnect, parseJsonBody, relayUpstreamResponse, sseResponseSink } from '../anthropic/handle-anthropic-messages.js';
 import { parseAnthropicRequest } from '../anthropic/parse-anthropic-request.js';
 import { serveAnthropicMessages } from '../anthropic/serve-anthropic-messages.js';
+import { authenticateInferenceCaller, governInferenceRequest } from '../../governance/govern-inference-request.js';
 import type { GenaiPath } from './parse-genai-path.js';
 import { startRequestRecorder } from '../../observability/observability.js';
 import { resolveGenaiTarget } from './resolve-genai-target.js';
@@ -52,8 +53,10 @@ export async function serveVertexAnthropicMessages(
   const target = resolveGenaiTarget(path, settings);
   toAnthropicBody(root, target.model, request);
   if (path.method === 'streamRawPredict' && root.stream === undefined) root.stream = true;
-  const abort = abortOnClientDisconnect(request, response);
   const anthropicBody = Buffer.from(JSON.stringify(root));
+  const recorder = startRequestRecorder(request, response, { inboundApi: 'genai', root, body: anthropicBody }); // observability hook
+  await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
+  const abort = abortOnClientDisconnect(request, response);
   await serveAnthropicMessages({
     root,
     body: anthropicBody,
@@ -63,7 +66,7 @@ export async function serveVertexAnthropicMessages(
     signal: abort.signal,
     sink: sseResponseSink(response),
     cloudBody: true,
-    recorder: startRequestRecorder(request, response, { inboundApi: 'genai', root, body: anthropicBody }), // observability hook
+    recorder,
   });
 }
 
@@ -81,6 +84,7 @@ export async function serveVertexAnthropicCountTokens(
   settings: GatewaySettings,
 ): Promise<void> {
   const root = parseJsonBody(body);
+  await authenticateInferenceCaller(request);
   if (typeof root.model !== 'string' || root.model === '') throw new GatewayError('invalid_request_error', 'model: Field required');
   const target = resolveGenaiTarget({ ...path, model: root.model }, settings);
   toAnthropicBody(root, target.model, request);
