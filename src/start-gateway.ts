@@ -3,6 +3,7 @@ import type { GatewayAdmin } from './admin/admin-api.js';
 import { AdminAuthenticator } from './admin/admin-auth.js';
 import type { GatewaySettings } from './config/gateway-settings.js';
 import type { RunningGovernance } from './governance/start-governance.js';
+import { GovernanceMcpIdentityResolver } from './mcp/governance-mcp-identity.js';
 import { McpGateway } from './mcp/mcp-gateway.js';
 import { startObservability, type Observability } from './observability/observability.js';
 import { createGatewayServer } from './server/create-gateway-server.js';
@@ -53,7 +54,8 @@ export async function startGateway(settings: GatewaySettings, options: StartGate
         ? {}
         : { database: { database: options.governance.store.database, backend: options.governance.store.backend }, costs: options.governance.costs }),
     }));
-  const mcpGateway = new McpGateway(settings);
+  // With governance, /mcp identifies callers by the store's virtual keys (their `mcp_tools`).
+  const mcpGateway = new McpGateway(settings, options.governance === undefined ? {} : { resolver: new GovernanceMcpIdentityResolver(options.governance.service) });
   const admin: GatewayAdmin = options.admin ?? { authenticator: new AdminAuthenticator({ token: settings.mcp.adminToken }) };
   const server = createGatewayServer(settings, mcpGateway, admin, observability, options.governance?.service);
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { mcpToolCallsTotal } from '../observability/metrics.js';
+import { withMcpToolSpan } from '../observability/tracing.js';
 import type { McpCredentialStore } from './mcp-credential-store.js';
 import { McpCredentialRequiredError, McpUpstreamUnavailableError } from './mcp-errors.js';
 import { identityKey, type McpIdentity } from './mcp-identity.js';
@@ -11,7 +13,9 @@ import type { McpUpstreamManager } from './mcp-upstream-manager.js';
 /**
  * Calls an aggregated tool for a caller: checks the caller may use it, picks the connection (the
  * caller's own for upstreams with per-user credentials), forwards the call under the upstream's
- * own name, and relays the result. Shared by `/mcp` (`tools/call`) and agent mode on the inference
+ * own name, and relays the result. Each forwarded call is counted (`heimdall_mcp_tool_calls_total`,
+ * by upstream and outcome) and traced (`execute_tool <tool>` under the current attempt span, when
+ * tracing is on). Shared by `/mcp` (`tools/call`) and agent mode on the inference
  * path.
  *
  * @see https://modelcontextprotocol.io/specification/2025-11-25/server/tools#calling-tools
@@ -97,19 +101,39 @@ export async function callMcpTool(
   }
   const { upstream } = entry;
   try {
-    const connection = await connectionForCaller(context, upstream, identity, options.requestHeaders);
-    const meta = options.meta !== undefined && Object.keys(options.meta).length > 0 ? { _meta: options.meta } : {};
-    const result = await connection.forDownstream(options.downstream, () =>
-      connection.client.callTool({ name: entry.tool.name, ...(toolArguments === undefined ? {} : { arguments: toolArguments }), ...meta }, CallToolResultSchema, {
-        timeout: upstream.settings.callTimeoutMs,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(options.onProgress === undefined ? {} : { onprogress: options.onProgress, resetTimeoutOnProgress: true }),
-      }),
-    );
-    return result as CallToolResult;
+    const result = await withMcpToolSpan(name, upstream.id, () => forwardToolCall(context, identity, upstream, entry.tool.name, toolArguments, options));
+    mcpToolCallsTotal.inc({ server: upstream.id, outcome: result.isError === true ? 'tool_error' : 'ok' });
+    return result;
   } catch (error) {
+    mcpToolCallsTotal.inc({ server: upstream.id, outcome: 'error' });
     if (error instanceof McpCredentialRequiredError || error instanceof McpUpstreamUnavailableError) return toolError(error.message);
     if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed && error.code !== ErrorCode.RequestTimeout) throw error;
     return toolError(`calling ${name} on MCP server '${upstream.id}' failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Forwards one tool call to the upstream under its own name `toolName`, through the caller's
+ * connection.
+ * @throws McpCredentialRequiredError, McpUpstreamUnavailableError as {@link connectionForCaller};
+ *   the upstream's JSON-RPC errors as they came
+ */
+async function forwardToolCall(
+  context: McpToolCallContext,
+  identity: McpIdentity,
+  upstream: McpUpstream,
+  toolName: string,
+  toolArguments: Record<string, unknown> | undefined,
+  options: McpToolCallOptions,
+): Promise<CallToolResult> {
+  const connection = await connectionForCaller(context, upstream, identity, options.requestHeaders);
+  const meta = options.meta !== undefined && Object.keys(options.meta).length > 0 ? { _meta: options.meta } : {};
+  const result = await connection.forDownstream(options.downstream, () =>
+    connection.client.callTool({ name: toolName, ...(toolArguments === undefined ? {} : { arguments: toolArguments }), ...meta }, CallToolResultSchema, {
+      timeout: upstream.settings.callTimeoutMs,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onProgress === undefined ? {} : { onprogress: options.onProgress, resetTimeoutOnProgress: true }),
+    }),
+  );
+  return result as CallToolResult;
 }

@@ -94,7 +94,8 @@ export class McpHttpEndpoint {
     if (identity.kind === 'refused') {
       request.resume();
       sendJsonRpcError(response, identity.status, -32001, identity.message, {
-        'www-authenticate': `Bearer realm="heimdall", error="invalid_token", error_description="${identity.message.replaceAll('"', "'")}"`,
+        // A header value must be printable ASCII: quotes and anything else (like governance's `…`) are replaced.
+        'www-authenticate': `Bearer realm="heimdall", error="invalid_token", error_description="${identity.message.replaceAll('…', '...').replace(/["\\]|[^\x20-\x7e]/g, "'")}"`,
       });
       return;
     }

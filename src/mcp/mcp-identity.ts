@@ -20,8 +20,17 @@ export const VIRTUAL_KEY_HEADER = 'x-heimdall-vk';
 export interface VirtualKeyIdentity {
   kind: 'virtual-key';
   id: string;
-  /** Upstream → tools; an upstream without an entry shows none of its tools. */
-  toolAllowlist: McpToolAllowlist;
+  /**
+   * Upstream → tools; an upstream without an entry shows none of its tools. Absent (and no
+   * `toolPatterns`) means every tool of every upstream.
+   */
+  toolAllowlist?: McpToolAllowlist;
+  /**
+   * Glob patterns over namespaced tool names `<upstream>__<tool>` (`*` = any run of characters),
+   * as the governance store's virtual keys hold them (`mcp_tools`); an empty list allows no tool.
+   * When present it takes the place of `toolAllowlist`.
+   */
+  toolPatterns?: readonly string[];
 }
 
 /** A caller without a key (auth not enforced), identified by a session id it re-sends on every call. */
