@@ -211,7 +211,7 @@ for (const variant of backends) {
       }
       // Charged exactly for what was served (settlement happens as each response closes).
       let spentUsd = 0;
-      for (let attempt = 0; attempt < 50; attempt += 1) {
+      for (let attempt = 0; attempt < 200; attempt += 1) {
         const budgets = await admin('GET', `/api/budgets?virtual_key_id=${key.id}`);
         const list = Array.isArray(budgets.data) ? budgets.data : Array.isArray(budgets.budgets) ? budgets.budgets : [];
         const first = list.find(isRecord);

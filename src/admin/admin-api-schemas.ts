@@ -1,6 +1,8 @@
 import { Type, type Static, type TNull, type TOptional, type TProperties, type TSchema, type TUnion } from '@sinclair/typebox';
 import { ProviderConfigSchema, ProviderKeyConfigSchema } from '../config/config-schema.js';
 import { BudgetConfigSchema, RateLimitConfigSchema } from '../governance/governance-config-schema.js';
+import { REQUEST_KINDS } from '../routing/classify-claude-code-request.js';
+import { RoutingRuleConfigSchema } from '../routing/routing-config-schema.js';
 import type {
   PublicBudget,
   PublicCustomer,
@@ -357,6 +359,83 @@ export const LoginSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// Routing (src/routing)
+
+/** A rule as saved through `POST /api/routing/rules` (the config file's rule shape). */
+export const RoutingRuleCreateSchema = RoutingRuleConfigSchema;
+
+const RuleScopeView = Type.Object({
+  type: Type.Union([Type.Literal('global'), Type.Literal('virtual_key'), Type.Literal('team'), Type.Literal('customer')]),
+  id: Type.Optional(Type.String()),
+});
+
+export const RoutingRuleSchema = Type.Object({
+  name: Type.String(),
+  description: Type.Optional(Type.String()),
+  expression: Type.String(),
+  scope: RuleScopeView,
+  priority: Type.Number(),
+  targets: Type.Array(Type.Object({ provider: Type.String(), model: Type.String(), key: Type.Optional(Type.String()), weight: Type.Number() })),
+  fallbacks: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+  source: Type.Union([Type.Literal('config'), Type.Literal('api')], { description: 'config: from the config file, read-only here; api: saved through this API.' }),
+  loaded: Type.Boolean({ description: 'Whether the rule is in force; a stored rule whose provider is gone is kept but not loaded.' }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+const ExpressionPositionView = Type.Object({ line: Type.Integer(), column: Type.Integer(), offset: Type.Integer() });
+
+export const RoutingRuleValidationSchema = Type.Object({
+  valid: Type.Boolean(),
+  problems: Type.Array(
+    Type.Object({ field: Type.String({ description: 'expression, targets.0.provider, …' }), message: Type.String(), position: Type.Optional(ExpressionPositionView) }),
+  ),
+});
+
+export const RoutingExplainRequestSchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1, description: 'The model as a client would send it.' }),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Request headers (names are compared lower-case).' })),
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Top-level body parameters (max_tokens, stream, …).' })),
+    virtual_key_id: Type.Optional(Reference('virtual key')),
+    request_kind: Type.Optional(Type.Union(REQUEST_KINDS.map((kind) => Type.Literal(kind)))),
+    budget_used: Type.Optional(Type.Number({ minimum: 0, description: 'Percent of the tightest budget used. Default 0.' })),
+    tokens_used: Type.Optional(Type.Number({ minimum: 0, description: 'Percent of the tightest token limit used. Default 0.' })),
+    fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 8, description: 'Fallbacks the request names.' })),
+  },
+  { additionalProperties: false },
+);
+
+const ResolvedTargetView = Type.Object({ provider: Type.String(), model: Type.String(), key: Type.Optional(Type.String()) });
+
+export const RoutingExplanationSchema = Type.Object({
+  decision: Type.Optional(
+    Type.Object({
+      source: Type.Union([Type.Literal('rule'), Type.Literal('alias'), Type.Literal('default')]),
+      route_name: Type.String({ description: 'What x-heimdall-route would say.' }),
+      rule: Type.Optional(Type.Object({ name: Type.String(), scope: RuleScopeView, priority: Type.Number() })),
+      alias: Type.Optional(Type.String()),
+      requested_model: Type.String(),
+      target: ResolvedTargetView,
+      fallbacks: Type.Array(ResolvedTargetView),
+      request_kind: Type.Optional(Type.String()),
+    }),
+  ),
+  error: Type.Optional(Type.String({ description: 'Why no decision could be made (an unknown model, …).' })),
+  evaluations: Type.Array(
+    Type.Object({
+      rule: Type.String(),
+      scope: RuleScopeView,
+      priority: Type.Number(),
+      outcome: Type.Union(['matched', 'no-match', 'error', 'not-evaluated', 'out-of-scope', 'disabled'].map((outcome) => Type.Literal(outcome))),
+      error: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+export const RoutingAliasesSchema = Type.Object({ data: Type.Record(Type.String(), Type.String(), { description: 'Alias → model reference.' }) });
+
 /** Every named schema, for the OpenAPI document's `components.schemas`. */
 export const NAMED_SCHEMAS: Record<string, TSchema> = {
   Error: ErrorSchema,
@@ -390,6 +469,11 @@ export const NAMED_SCHEMAS: Record<string, TSchema> = {
   Login: LoginSchema,
   LoginResult: LoginResultSchema,
   Session: SessionSchema,
+  RoutingRule: RoutingRuleSchema,
+  RoutingRuleCreate: RoutingRuleCreateSchema,
+  RoutingRuleValidation: RoutingRuleValidationSchema,
+  RoutingExplainRequest: RoutingExplainRequestSchema,
+  RoutingExplanation: RoutingExplanationSchema,
 };
 
 // The response schemas must describe exactly what public-views.ts returns.

@@ -12,7 +12,7 @@ import type { ServedProviders } from './served-providers.js';
  * router, the body validation and the OpenAPI document all read this one table.
  */
 
-export type AdminHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type AdminHttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What handlers work with. */
 export interface AdminServices {

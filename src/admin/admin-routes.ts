@@ -6,6 +6,7 @@ import { authRoutes } from './routes/auth-routes.js';
 import { limitRoutes } from './routes/limit-routes.js';
 import { organizationRoutes } from './routes/organization-routes.js';
 import { providerRoutes } from './routes/provider-routes.js';
+import { routingRoutes } from './routes/routing-routes.js';
 import { virtualKeyRoutes } from './routes/virtual-key-routes.js';
 
 /** The path of the OpenAPI document. */
@@ -35,6 +36,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...virtualKeyRoutes,
   ...providerRoutes,
   ...limitRoutes,
+  ...routingRoutes,
   defineRoute({
     method: 'GET',
     path: OPENAPI_DOCUMENT_PATH,

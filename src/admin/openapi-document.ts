@@ -45,6 +45,7 @@ const TAGS: Record<string, string> = {
   budgets: 'USD budgets per period, with current spend.',
   'rate-limits': 'Requests and tokens per window.',
   usage: 'Recorded usage and cost.',
+  routing: 'Routing rules (CEL), validation, route explanation and aliases.',
   meta: 'This document.',
 };
 

@@ -4,6 +4,10 @@ import { ConfigError, validateConfigObject } from '../config/load-config.js';
 import type { RunningGovernance } from '../governance/start-governance.js';
 import type { ProviderInstance } from '../providers/provider.js';
 import { buildRoutingRuntime } from '../routing/build-routing-runtime.js';
+import { routingRuntimeOf } from '../routing/route-anthropic-request.js';
+import type { RoutingEngine } from '../routing/routing-engine.js';
+import { configRoutingRuleInputs } from '../routing/routing-runtime.js';
+import type { RoutingRuleRepository, StoredRoutingRule } from '../storage/repositories/routing-rule-repository.js';
 
 /**
  * Which providers the gateway serves once the store runs, and how a change made through the admin
@@ -22,6 +26,9 @@ import { buildRoutingRuntime } from '../routing/build-routing-runtime.js';
  *   replica through Redis) rebuilds the provider instances and the routing runtime from the store
  *   and swaps them into the running `GatewaySettings` object; requests in flight keep the
  *   instance they resolved. Routing health (circuit breakers) and the keep-alive ticker carry over.
+ * - **Routing rules saved through the admin API** (`routing_rules`) are loaded after the config's
+ *   at start, after every provider reload and on every `{kind: 'routing'}` change; a stored rule
+ *   that no longer validates (its provider is gone) is left out with a warning.
  */
 
 /** The provider entries to serve: the stored ones, plus the environment's when the config has no `providers`. */
@@ -75,6 +82,8 @@ export interface ServedProvidersOptions {
   governance: Pick<RunningGovernance, 'storedProviderConfigs' | 'notifier'>;
   environment: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** The routing rules saved through the admin API, loaded after the config's. Absent: config rules only. */
+  routingRules?: RoutingRuleRepository;
 }
 
 /** Keeps a running gateway's providers in step with the store. */
@@ -92,6 +101,7 @@ export class ServedProviders {
   watch(): void {
     this.#unsubscribe ??= this.#options.governance.notifier.subscribe((change) => {
       if (change.kind === 'providers') void this.reload();
+      if (change.kind === 'routing') void this.#enqueue(() => this.loadRoutingRules());
     });
   }
 
@@ -102,13 +112,56 @@ export class ServedProviders {
    */
   reload(): Promise<void> {
     if (this.#queued !== undefined) return this.#queued;
-    const queued = this.#current.then(async () => {
+    const queued = this.#enqueue(async () => {
       this.#queued = undefined;
       await this.#reloadNow();
     });
     this.#queued = queued;
-    this.#current = queued;
     return queued;
+  }
+
+  /** The running routing engine (replaced on every provider reload: look it up for each use). */
+  get routingEngine(): RoutingEngine {
+    return routingRuntimeOf(this.#options.settings).engine;
+  }
+
+  /** The repository of routing rules saved through the admin API, when there is one. */
+  get routingRules(): RoutingRuleRepository | undefined {
+    return this.#options.routingRules;
+  }
+
+  /** The names of the config file's routing rules (read-only through the admin API). */
+  get configRuleNames(): ReadonlySet<string> {
+    return new Set((this.#options.config.routing?.rules ?? []).map((rule) => rule.name));
+  }
+
+  /**
+   * Puts the config's rules, then the stored ones, into the running engine (one swap). A stored
+   * rule that does not validate, or has a config rule's name, is left out with a warning.
+   * Never rejects: a failure is logged and the rules in force stay.
+   */
+  async loadRoutingRules(): Promise<void> {
+    const { settings, log, routingRules } = this.#options;
+    if (routingRules === undefined) return;
+    try {
+      this.#applyRoutingRules(routingRuntimeOf(settings).engine, await routingRules.list());
+    } catch (error) {
+      log(`[heimdall] routing rules not reloaded from the store (the current ones stay): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Replaces the rules of `engine` with the config's, then the valid ones of `stored`. */
+  #applyRoutingRules(engine: RoutingEngine, stored: readonly StoredRoutingRule[]): void {
+    const { config, log } = this.#options;
+    const configNames = this.configRuleNames;
+    const inputs = configRoutingRuleInputs(config.routing);
+    for (const rule of stored) {
+      const validation = engine.validateRule(rule.definition);
+      if (configNames.has(rule.name)) log(`[heimdall] stored routing rule '${rule.name}' is not used: the config has a rule of that name`);
+      else if (!validation.valid) log(`[heimdall] stored routing rule '${rule.name}' is not used: ${validation.problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`);
+      else inputs.push(rule.definition);
+    }
+    engine.replaceRules(inputs);
   }
 
   /**
@@ -129,10 +182,19 @@ export class ServedProviders {
     this.#unsubscribe = undefined;
   }
 
+  /** Runs `work` after every reload queued before it. */
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.#current.then(work);
+    this.#current = next;
+    return next;
+  }
+
   async #reloadNow(): Promise<void> {
-    const { settings, config, governance, environment, log } = this.#options;
+    const { settings, config, governance, environment, log, routingRules } = this.#options;
     try {
       const next = buildSettingsWithProviders(config, await servedProviderConfigs(config, governance, environment), environment, log);
+      // Stored rules go into the new engine before it is swapped in, so no request sees config rules alone.
+      if (routingRules !== undefined && next.routing !== undefined) this.#applyRoutingRules(next.routing.engine, await routingRules.list());
       settings.providers = next.providers;
       const previous = settings.routing;
       settings.routing =

@@ -6,6 +6,7 @@ import { REDIS_URL_VARIABLE, startGovernance, type RunningGovernance } from '../
 import { isLoopbackHost } from '../mcp/mcp-settings.js';
 import type { HeimdallStore } from '../storage/heimdall-store.js';
 import { redactUrl } from '../storage/open-database.js';
+import { RoutingRuleRepository } from '../storage/repositories/routing-rule-repository.js';
 import { systemClock, type Clock } from '../storage/repositories/repository-support.js';
 import { InvalidValueStorageError } from '../storage/storage-errors.js';
 import { startGateway, type RunningGateway } from '../start-gateway.js';
@@ -17,8 +18,9 @@ import { buildSettingsWithProviders, servedProviderConfigs, ServedProviders } fr
 
 /**
  * Starts a gateway with its store: storage and governance (`startGovernance`), the first admin user
- * from the config, the providers from the store, the admin API, and the reload of providers on
- * change. `heimdall serve` and the end-to-end tests start gateways this way.
+ * from the config, the providers from the store, the routing rules saved through the admin API, the
+ * admin API, and the reload of providers and rules on change. `heimdall serve` and the end-to-end
+ * tests start gateways this way.
  */
 
 /** What {@link startGovernedGateway} needs. */
@@ -132,7 +134,9 @@ export async function startGovernedGateway(options: StartGovernedGatewayOptions)
     const token = resolveAdminToken(config.admin, environment);
     const sessionTtlHours = config.admin?.session_ttl_hours;
     const authenticator = new AdminAuthenticator({ token, users, clock, ...(sessionTtlHours === undefined ? {} : { sessionTtlMs: sessionTtlHours * 3_600_000 }) });
-    const servedProviders = new ServedProviders({ settings, config, governance, environment, log });
+    const routingRules = new RoutingRuleRepository(governance.store.database, clock);
+    const servedProviders = new ServedProviders({ settings, config, governance, environment, log, routingRules });
+    await servedProviders.loadRoutingRules();
     servedProviders.watch();
     const api = new AdminApi(
       { governance, authenticator, users, throttle: new LoginThrottle(), environment, clock, servedProviders },

@@ -511,6 +511,7 @@ export class GovernanceService {
   invalidate(change: GovernanceChange): void {
     switch (change.kind) {
       case 'providers':
+      case 'routing':
         return;
       case 'all':
         this.#cacheGeneration += 1;

@@ -22,7 +22,7 @@ import {
  * fallbacks follow. Pure apart from the weighted pick (its random source is injectable); rules and
  * aliases are swapped atomically, so a change takes effect for the next request without a restart.
  *
- * The future admin API (`/api/routing/…`) and dashboard call {@link RoutingEngine.validateRule},
+ * The admin API (`/api/routing/…`, `src/admin/routes/routing-routes.ts`) and dashboard call {@link RoutingEngine.validateRule},
  * {@link RoutingEngine.upsertRule}, {@link RoutingEngine.removeRule}, {@link RoutingEngine.replaceRules}
  * and {@link RoutingEngine.explainRoute}; the request path calls {@link RoutingEngine.route}.
  *
@@ -303,7 +303,7 @@ export class RoutingEngine {
   /**
    * Explains the decision for a context without sending anything: which rule matched, in which
    * scope, the target chosen, the fallbacks, and how every rule fared. For the admin API's
-   * `POST /api/routing/evaluate` and the dashboard's "try it" panel. Never throws for a bad
+   * `POST /api/routing/explain` and the dashboard's "try it" panel. Never throws for a bad
    * request: an unresolvable model is reported in `error`.
    */
   explainRoute(context: RoutingContext, options: RouteOptions = {}): RouteExplanation {

@@ -42,8 +42,8 @@ export async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promi
   await sleepFor(ms, undefined, { signal });
 }
 
-/** A rule from the config file as engine input (the config's snake_case shape is the input shape). */
-function ruleInputs(config: RoutingConfig | undefined): RoutingRuleInput[] {
+/** The config file's rules as engine input (the config's snake_case shape is the input shape). */
+export function configRoutingRuleInputs(config: RoutingConfig | undefined): RoutingRuleInput[] {
   return (config?.rules ?? []).map((rule) => ({ ...rule, targets: rule.targets.map((target) => ({ ...target })) }));
 }
 
@@ -60,7 +60,7 @@ export function createRoutingRuntime(
   const now = options.now ?? Date.now;
   const engine = new RoutingEngine(providers);
   engine.setAliases(aliases ?? {});
-  engine.replaceRules(ruleInputs(config));
+  engine.replaceRules(configRoutingRuleInputs(config));
   const retries = config?.retries;
   const retryPolicy: RetryPolicy = {
     maxRetries: retries?.max_retries ?? DEFAULT_RETRY_POLICY.maxRetries,

@@ -243,6 +243,17 @@ export interface LogBodyTable {
 }
 
 /** Every table, by name. */
+/** A routing rule saved through the admin API (`src/routing/`); config rules are not stored. */
+export interface RoutingRuleTable {
+  id: string;
+  /** Unique; the rule's name (also inside `definition`). */
+  name: string;
+  /** The rule as JSON text, in the engine's input shape (`RoutingRuleInput`). */
+  definition: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface HeimdallDatabase {
   customers: CustomerTable;
   teams: TeamTable;
@@ -258,4 +269,5 @@ export interface HeimdallDatabase {
   admin_sessions: AdminSessionTable;
   request_logs: RequestLogTable;
   log_bodies: LogBodyTable;
+  routing_rules: RoutingRuleTable;
 }

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initialSchema from './migrations/0001-initial-schema.js';
 import * as adminUsers from './migrations/0002-admin-users.js';
 import * as requestLogs from './migrations/0003-request-logs.js';
+import * as routingRules from './migrations/0004-routing-rules.js';
 
 /**
  * Every migration, imported statically so that they ship inside `dist/` with the rest of the code
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': initialSchema,
   '0002-admin-users': adminUsers,
   '0003-request-logs': requestLogs,
+  '0004-routing-rules': routingRules,
 };
 
 /** A Kysely `MigrationProvider` over the statically imported migrations. */

@@ -93,12 +93,21 @@ export interface ScratchPostgresDatabase {
 /** Creates an empty database `heimdall_test_<random>` on the test server. */
 export async function createScratchPostgresDatabase(): Promise<ScratchPostgresDatabase> {
   const name = `heimdall_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
+  // CREATE DATABASE copies template1 and fails (55006, "source database is being accessed by other
+  // users") while another test file is creating a database at the same moment: retry briefly.
+  for (let attempt = 1; ; attempt += 1) {
+    const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name}`);
+      break;
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+      if (code !== '55006' || attempt >= 20) throw error;
+    } finally {
+      await admin.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
   }
   const url = new URL(POSTGRES_TEST_URL);
   url.pathname = `/${name}`;
