@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ServerResponse } from 'node:http';
 import type { RunningGateway } from '../src/start-gateway.js';
-import { thoughtSignatureFromToolCallId } from '../src/providers/gemini/gemini-thought-signature.js';
 import { anthropicMessageFromEvents, anthropicTextEvents, writeAnthropicSse, type AnthropicMessageJson } from '../src/testing/anthropic-sse.js';
 import {
   createTestServiceAccount,

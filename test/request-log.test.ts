@@ -21,7 +21,7 @@ import { startObservability } from '../src/observability/observability.js';
 import type { RequestLogRecord, RequestLogSummary } from '../src/observability/logs/request-log-record.js';
 import type { RequestLogWriter } from '../src/observability/logs/request-log-store.js';
 import { startGateway, type RunningGateway } from '../src/start-gateway.js';
-import { anthropicTextEvents, anthropicTextMessage, writeAnthropicError, writeAnthropicSse } from '../src/testing/anthropic-sse.js';
+import { anthropicTextEvents, anthropicTextMessage, writeAnthropicSse } from '../src/testing/anthropic-sse.js';
 import { startMockUpstream, type MockUpstream, type RecordedRequest } from '../src/testing/mock-upstream.js';
 import { openAiChatCompletion, openAiChatStreamChunks, openAiUsage, writeOpenAiChatSse, writeOpenAiError } from '../src/testing/openai-chat-sse.js';
 import { createScratchPostgresDatabase, skipWithoutPostgres } from '../src/testing/services.js';

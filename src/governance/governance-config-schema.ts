@@ -6,8 +6,6 @@ import { Type, type Static } from '@sinclair/typebox';
  * at start (see `seed-from-config.ts` for which side wins).
  */
 
-const Secret = Type.String({ minLength: 1, description: 'A secret, or "env.NAME" to read it from environment variable NAME.' });
-
 const Patterns = (description: string) => Type.Array(Type.String({ minLength: 1 }), { description });
 
 export const BudgetConfigSchema = Type.Object(

@@ -75,7 +75,6 @@ export class GatewayMetrics {
   readonly logRecordsDropped: Counter;
   readonly logRecordsWritten: Counter;
   readonly logWriteFailures: Counter;
-  private readonly circuitState: Gauge<'provider' | 'key' | 'state'>;
 
   /**
    * @param healthSnapshot circuit breakers to expose (read at scrape time); absent: none
@@ -135,7 +134,8 @@ export class GatewayMetrics {
     this.logRecordsWritten = new Counter({ name: 'heimdall_log_records_written_total', help: 'Request-log records written to the store.', registers });
     this.logWriteFailures = new Counter({ name: 'heimdall_log_write_failures_total', help: 'Failed request-log batch writes.', registers });
     const snapshot = (): HealthSnapshot[] => this.healthSnapshot();
-    this.circuitState = new Gauge({
+    // Registered with the registry, read at scrape time through `collect`.
+    new Gauge({
       name: 'heimdall_circuit_breaker_state',
       help: 'Circuit breaker state per provider key: 1 for the current state (closed, open, half-open), 0 otherwise.',
       labelNames: ['provider', 'key', 'state'] as const,

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import { isJsonObject, type JsonObject } from '../../core/request-validation.js';
 import type { RawUpstreamResponse } from '../../providers/provider.js';
-import { resolveModel, type ModelTarget } from '../../routing/resolve-model.js';
 import { routeAnthropicRequest } from '../../routing/route-anthropic-request.js';
 import type { GatewaySettings } from '../../config/gateway-settings.js';
 import { BatchedResponseWriter } from '../../server/batched-response-writer.js';
@@ -48,15 +47,6 @@ export function abortOnClientDisconnect(request: IncomingMessage, response: Serv
   });
   request.on('aborted', () => controller.abort());
   return controller;
-}
-
-/** Resolves the body's `model` to a provider target. @throws GatewayError 400 */
-export function resolveTarget(root: JsonObject, settings: GatewaySettings): ModelTarget {
-  const requested = root.model;
-  if (typeof requested !== 'string' || requested === '') {
-    throw new GatewayError('invalid_request_error', requested === undefined ? 'model: Field required' : 'model: Input should be a valid string');
-  }
-  return resolveModel(requested, settings.providers);
 }
 
 /** Relays an upstream response (status, selected headers, body bytes) to the caller unchanged. */
