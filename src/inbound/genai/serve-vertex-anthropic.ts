@@ -55,19 +55,24 @@ export async function serveVertexAnthropicMessages(
   if (path.method === 'streamRawPredict' && root.stream === undefined) root.stream = true;
   const anthropicBody = Buffer.from(JSON.stringify(root));
   const recorder = startRequestRecorder(request, response, { inboundApi: 'genai', root, body: anthropicBody }); // observability hook
-  await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
-  const abort = abortOnClientDisconnect(request, response);
-  await serveAnthropicMessages({
-    root,
-    body: anthropicBody,
-    requestedModel: path.model,
-    target,
-    request,
-    signal: abort.signal,
-    sink: sseResponseSink(response),
-    cloudBody: true,
-    recorder,
-  });
+  try {
+    await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
+    const abort = abortOnClientDisconnect(request, response);
+    await serveAnthropicMessages({
+      root,
+      body: anthropicBody,
+      requestedModel: path.model,
+      target,
+      request,
+      signal: abort.signal,
+      sink: sseResponseSink(response),
+      cloudBody: true,
+      recorder,
+    });
+  } catch (error) {
+    recorder.error(error); // observability hook
+    throw error;
+  }
 }
 
 /**
