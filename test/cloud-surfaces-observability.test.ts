@@ -271,4 +271,28 @@ describe('request log and budgets on /bedrock Converse and /genai Gemini-format 
     const spent = await spentUsd(key.id, cost);
     assert.ok(Math.abs(spent - cost) < 1e-9, `spent ${spent}`);
   });
+
+  it('an InvokeModel or Vertex rawPredict request for a model nothing serves is recorded with its error', async () => {
+    const key = await createKey('unknown-model', 1);
+    const anthropicBody = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    const invoke = await post('/bedrock/model/mystery-model-invoke/invoke', key.secret, anthropicBody);
+    assert.equal(invoke.status, 400);
+    assert.ok(invoke.headers.get('x-amzn-errortype') !== null);
+    await invoke.arrayBuffer();
+    const vertex = await post('/genai/projects/p/locations/us-east5/publishers/google/models/mystery-model-vertex:rawPredict', key.secret, { anthropic_version: 'vertex-2023-10-16', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(vertex.status, 400);
+    await vertex.arrayBuffer();
+    for (const [api, model] of [['bedrock', 'mystery-model-invoke'], ['genai', 'mystery-model-vertex']]) {
+      let records: Array<Record<string, unknown>> = [];
+      for (let attempt = 0; attempt < 50 && records.length === 0; attempt += 1) {
+        const page = await admin('GET', `/api/logs?inbound_api=${api}&model=${model}&status=error`);
+        records = Array.isArray(page.data) ? page.data.filter(isRecord) : [];
+        if (records.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(records.length, 1, `${api} ${model}`);
+      assert.equal(records[0].status, 400);
+      assert.equal(records[0].errorType, 'invalid_request_error');
+      assert.match(String(records[0].errorMessage), new RegExp(model));
+    }
+  });
 });

@@ -76,11 +76,13 @@ export function normalizeBedrockAnthropicBody(root: JsonObject, request: Incomin
 async function handleInvoke(request: IncomingMessage, response: ServerResponse, modelId: string, stream: boolean, settings: GatewaySettings): Promise<void> {
   const body = await readRequestBody(request, settings.maxBodyBytes);
   const root = parseJsonBody(body);
-  const target = resolveBedrockModel(modelId, settings.providers);
-  normalizeBedrockAnthropicBody(root, request, target.model, stream);
-  const anthropicBody = Buffer.from(JSON.stringify(root));
-  const recorder = startRequestRecorder(request, response, { inboundApi: 'bedrock', root, body: anthropicBody }); // observability hook
+  root.model = modelId; // until resolved: the recorder reads the model asked for (an unknown one is recorded too)
+  root.stream = stream;
+  const recorder = startRequestRecorder(request, response, { inboundApi: 'bedrock', root, body }); // observability hook
   try {
+    const target = resolveBedrockModel(modelId, settings.providers);
+    normalizeBedrockAnthropicBody(root, request, target.model, stream);
+    const anthropicBody = Buffer.from(JSON.stringify(root));
     await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
     const abort = abortOnClientDisconnect(request, response);
     await serveAnthropicMessages({

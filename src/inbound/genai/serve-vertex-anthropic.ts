@@ -50,12 +50,13 @@ export async function serveVertexAnthropicMessages(
   settings: GatewaySettings,
 ): Promise<void> {
   const root = parseJsonBody(body);
-  const target = resolveGenaiTarget(path, settings);
-  toAnthropicBody(root, target.model, request);
+  root.model = path.model; // until resolved: the recorder reads the model asked for (an unknown one is recorded too)
   if (path.method === 'streamRawPredict' && root.stream === undefined) root.stream = true;
-  const anthropicBody = Buffer.from(JSON.stringify(root));
-  const recorder = startRequestRecorder(request, response, { inboundApi: 'genai', root, body: anthropicBody }); // observability hook
+  const recorder = startRequestRecorder(request, response, { inboundApi: 'genai', root, body }); // observability hook
   try {
+    const target = resolveGenaiTarget(path, settings);
+    toAnthropicBody(root, target.model, request);
+    const anthropicBody = Buffer.from(JSON.stringify(root));
     await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
     const abort = abortOnClientDisconnect(request, response);
     await serveAnthropicMessages({

@@ -51,6 +51,11 @@ export class RequestLogTail {
     });
   }
 
+  /** Tail listeners connected to this replica now. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   /**
    * Registers a tail listener: every record written by this replica or, with a channel, by any
    * replica. Resolves once other replicas' records are being received (at once without a channel;
