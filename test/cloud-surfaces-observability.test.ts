@@ -3,7 +3,8 @@
  * streamGenerateContent are recorded and charged like the Anthropic surfaces: each request appears
  * in `/api/logs` with its tokens, cost and answer (searchable), a virtual key's budget is charged
  * with the consumed usage (an aborted stream too), and a request beyond the budget is refused in
- * the surface's own error shape. Mock upstreams on 127.0.0.1: a Chat Completions upstream
+ * the surface's own error shape; every cloud surface keeps to the provider keys a virtual key may
+ * use; requests for unknown models are recorded with their error. Mock upstreams on 127.0.0.1: a Chat Completions upstream
  * (translated path) and a mock Gemini API (same-format passthrough).
  */
 import assert from 'node:assert/strict';
@@ -75,7 +76,13 @@ describe('request log and budgets on /bedrock Converse and /genai Gemini-format 
     const price = { input_per_mtok: PRICE_PER_MTOK, output_per_mtok: PRICE_PER_MTOK };
     const config: HeimdallConfig = {
       providers: {
-        openai: { base_url: `${chat.url}/v1`, keys: [{ name: 'main', value: 'sk-upstream' }] },
+        openai: {
+          base_url: `${chat.url}/v1`,
+          keys: [
+            { name: 'main', value: 'sk-upstream' },
+            { name: 'other', value: 'sk-upstream-other' },
+          ],
+        },
         gemini: { base_url: google.geminiBaseUrl, keys: [{ name: 'google', value: google.apiKey }] },
       },
       pricing: { 'openai/gpt-test': price, 'gemini/gemini-obs': price, 'gemini/gemini-stall': price },
@@ -103,8 +110,15 @@ describe('request log and budgets on /bedrock Converse and /genai Gemini-format 
     return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   }
 
-  async function createKey(name: string, budgetUsd: number): Promise<{ id: string; secret: string }> {
-    const created = await admin('POST', '/api/virtual-keys', { name, log_content: true, budgets: [{ limit_usd: budgetUsd, period: '1M' }] });
+  /** A key that logs content, may use the provider key `main` only (unless `extra` says otherwise), with a monthly budget. */
+  async function createKey(name: string, budgetUsd: number, extra: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
+    const created = await admin('POST', '/api/virtual-keys', {
+      name,
+      log_content: true,
+      allowed_provider_keys: ['main', 'google'],
+      budgets: [{ limit_usd: budgetUsd, period: '1M' }],
+      ...extra,
+    });
     const nested = isRecord(created.virtual_key) ? created.virtual_key : created;
     const secret = created.secret ?? nested.secret;
     assert.equal(typeof secret, 'string', JSON.stringify(created));
@@ -294,5 +308,26 @@ describe('request log and budgets on /bedrock Converse and /genai Gemini-format 
       assert.equal(records[0].errorType, 'invalid_request_error');
       assert.match(String(records[0].errorMessage), new RegExp(model));
     }
+  });
+
+  it("every cloud surface uses only the provider keys the virtual key may use", async () => {
+    const key = await createKey('other-key-only', 1, { allowed_provider_keys: ['other'] });
+    const model = encodeURIComponent('openai/gpt-test');
+    const anthropicBody = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    const sent = chat.requests.length;
+    for (let round = 0; round < 4; round += 1) {
+      const replies = [
+        await post(`/bedrock/model/${model}/invoke`, key.secret, anthropicBody),
+        await post(`/bedrock/model/${model}/converse`, key.secret, converseBody('needlekeys')),
+        await post(`/genai/v1beta/models/${model}:generateContent`, key.secret, geminiBody('needlekeys')),
+        await post(`/genai/projects/p/locations/us-east5/publishers/anthropic/models/${model}:rawPredict`, key.secret, { ...anthropicBody, anthropic_version: 'vertex-2023-10-16' }),
+      ];
+      for (const reply of replies) {
+        assert.equal(reply.status, 200, await reply.text());
+      }
+    }
+    const upstreamKeys = chat.requests.slice(sent).map((request) => request.headers.authorization);
+    assert.equal(upstreamKeys.length, 16);
+    assert.deepEqual([...new Set(upstreamKeys)], ['Bearer sk-upstream-other']);
   });
 });

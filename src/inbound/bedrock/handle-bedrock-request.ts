@@ -83,13 +83,15 @@ async function handleInvoke(request: IncomingMessage, response: ServerResponse, 
     const target = resolveBedrockModel(modelId, settings.providers);
     normalizeBedrockAnthropicBody(root, request, target.model, stream);
     const anthropicBody = Buffer.from(JSON.stringify(root));
-    await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
+    const plan = { targets: [{ target }] as PlannedTarget[] };
+    await governInferenceRequest(request, response, { root, body: anthropicBody, plan, recorder }); // governance
     const abort = abortOnClientDisconnect(request, response);
     await serveAnthropicMessages({
       root,
       body: anthropicBody,
       requestedModel: modelId,
       target,
+      plannedTargets: plan.targets,
       request,
       signal: abort.signal,
       sink: bedrockInvokeSink(response),

@@ -14,6 +14,7 @@ import { authenticateInferenceCaller, governInferenceRequest } from '../../gover
 import type { GenaiPath } from './parse-genai-path.js';
 import { startRequestRecorder } from '../../observability/observability.js';
 import { resolveGenaiTarget } from './resolve-genai-target.js';
+import type { PlannedTarget } from '../../routing/serve-with-fallbacks.js';
 
 /**
  * Turns a Vertex-format Anthropic body (`anthropic_version` in the body, no `model`, betas maybe in
@@ -57,13 +58,15 @@ export async function serveVertexAnthropicMessages(
     const target = resolveGenaiTarget(path, settings);
     toAnthropicBody(root, target.model, request);
     const anthropicBody = Buffer.from(JSON.stringify(root));
-    await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
+    const plan = { targets: [{ target }] as PlannedTarget[] };
+    await governInferenceRequest(request, response, { root, body: anthropicBody, plan, recorder }); // governance
     const abort = abortOnClientDisconnect(request, response);
     await serveAnthropicMessages({
       root,
       body: anthropicBody,
       requestedModel: path.model,
       target,
+      plannedTargets: plan.targets,
       request,
       signal: abort.signal,
       sink: sseResponseSink(response),
