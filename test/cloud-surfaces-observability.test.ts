@@ -330,4 +330,25 @@ describe('request log and budgets on /bedrock Converse and /genai Gemini-format 
     assert.equal(upstreamKeys.length, 16);
     assert.deepEqual([...new Set(upstreamKeys)], ['Bearer sk-upstream-other']);
   });
+
+  it('/metrics counts the /bedrock and /genai requests the log holds', async () => {
+    const response = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const text = await response.text();
+    assert.equal(response.status, 200);
+    for (const api of ['bedrock', 'genai']) {
+      const counted = text
+        .split('\n')
+        .filter((line) => line.startsWith('heimdall_requests_total{') && line.includes(`inbound_api="${api}"`) && line.includes('status="200"'))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+      let logged = -1;
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const page = await admin('GET', `/api/logs?inbound_api=${api}&status=200&limit=1000`);
+        logged = Array.isArray(page.data) ? page.data.length : -1;
+        if (logged === counted) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(counted > 0, `${api} requests counted`);
+      assert.equal(logged, counted, `${api}: log records vs heimdall_requests_total`);
+    }
+  });
 });
