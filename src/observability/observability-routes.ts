@@ -142,16 +142,22 @@ export async function routeObservabilityRequest(observability: Observability, re
   try {
     const now = Date.now();
     if (path === '/api/logs/tail') {
-      if (queue === undefined) {
+      const tail = observability.logTail;
+      if (tail === undefined) {
         sendError(response, 404, 'not_found_error', 'the request log is off (logging.enabled) or has no store');
         return true;
       }
       const filter = filterFromQuery(url.searchParams, now);
       response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      response.write(': heimdall request log tail\n\n');
-      const unsubscribe = queue.subscribe((record) => {
+      // Every replica's records (with Redis); the opening comment is sent once they are being received.
+      const unsubscribe = await tail.subscribe((record) => {
         if (matchesFilter(record, filter)) response.write(`event: log\ndata: ${JSON.stringify(record)}\n\n`);
       });
+      if (response.destroyed) {
+        unsubscribe();
+        return true;
+      }
+      response.write(': heimdall request log tail\n\n');
       const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), TAIL_KEEPALIVE_MS);
       response.once('close', () => {
         clearInterval(keepAlive);
