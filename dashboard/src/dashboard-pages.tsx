@@ -1,0 +1,19 @@
+import type { ComponentType } from 'react';
+import { OverviewPage } from './pages/overview-page.js';
+
+/**
+ * The dashboard's pages, in navigation order. Each is served at `path` (a browser navigation to it
+ * gets index.html from the gateway, see src/server/dashboard-static-files.ts); with `nested`, the
+ * page owns the paths below it too (`/logs/<id>`). Paths must not collide with the gateway's own
+ * routes (`/mcp`, `/health`, `/metrics`, `/anthropic`, `/api`, `/bedrock`, `/genai`).
+ */
+export interface DashboardPage {
+  path: string;
+  label: string;
+  component: ComponentType;
+  nested?: boolean;
+}
+
+export const DASHBOARD_PAGES: readonly DashboardPage[] = [
+  { path: '/', label: 'Overview', component: OverviewPage },
+];
