@@ -110,6 +110,20 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`dashboard admin
     assert.equal((await adminCall(gateway.url, 'POST', '/api/providers/openai/test', { key: 'good', extra: 1 })).status, 400);
   });
 
+  it('shows and changes model → deployment mappings of a provider and of a key', async () => {
+    const patched = await adminCall(gateway.url, 'PATCH', '/api/providers/openai', { deployments: { 'gpt-test': 'gpt-test-2025' } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.data));
+    assert.deepEqual((patched.data as { deployments: Record<string, string> }).deployments, { 'gpt-test': 'gpt-test-2025' });
+    const key = await adminCall(gateway.url, 'PATCH', '/api/providers/openai/keys/good', { deployments: { 'gpt-test': 'gpt-test-key-pinned' } });
+    assert.equal(key.status, 200, JSON.stringify(key.data));
+    const provider = (await adminCall(gateway.url, 'GET', '/api/providers/openai')).data as { deployments: Record<string, string>; keys: Array<{ name: string; deployments: Record<string, string> }> };
+    assert.deepEqual(provider.deployments, { 'gpt-test': 'gpt-test-2025' });
+    assert.deepEqual(provider.keys.find((candidate) => candidate.name === 'good')?.deployments, { 'gpt-test': 'gpt-test-key-pinned' });
+    await adminCall(gateway.url, 'PATCH', '/api/providers/openai/keys/good', { deployments: {} });
+    const cleared = await adminCall(gateway.url, 'PATCH', '/api/providers/openai', { deployments: null });
+    assert.deepEqual((cleared.data as { deployments: Record<string, string> }).deployments, {});
+  });
+
   it('lists the provider kinds for the add-provider form', async () => {
     const kinds = await adminCall(gateway.url, 'GET', '/api/provider-kinds');
     assert.equal(kinds.status, 200);
