@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { LogsPage } from './pages/logs-page.js';
 import { OverviewPage } from './pages/overview-page.js';
 
 /**
@@ -16,4 +17,5 @@ export interface DashboardPage {
 
 export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   { path: '/', label: 'Overview', component: OverviewPage },
+  { path: '/logs', label: 'Logs', component: LogsPage, nested: true },
 ];
