@@ -1,6 +1,11 @@
 import type { ComponentType } from 'react';
 import { LogsPage } from './pages/logs-page.js';
+import { ClaudeCodeSetupPage } from './pages/claude-code-setup-page.js';
+import { McpPage } from './pages/mcp-page.js';
 import { OverviewPage } from './pages/overview-page.js';
+import { ProvidersPage } from './pages/providers-page.js';
+import { RoutingRulesPage } from './pages/routing-rules-page.js';
+import { SettingsPage } from './pages/settings-page.js';
 
 /**
  * The dashboard's pages, in navigation order. Each is served at `path` (a browser navigation to it
@@ -18,4 +23,9 @@ export interface DashboardPage {
 export const DASHBOARD_PAGES: readonly DashboardPage[] = [
   { path: '/', label: 'Overview', component: OverviewPage },
   { path: '/logs', label: 'Logs', component: LogsPage, nested: true },
+  { path: '/providers', label: 'Providers', component: ProvidersPage },
+  { path: '/routing', label: 'Routing rules', component: RoutingRulesPage },
+  { path: '/mcp-servers', label: 'MCP', component: McpPage },
+  { path: '/claude-code', label: 'Claude Code setup', component: ClaudeCodeSetupPage },
+  { path: '/settings', label: 'Settings', component: SettingsPage },
 ];
