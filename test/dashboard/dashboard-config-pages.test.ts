@@ -134,7 +134,9 @@ describe('dashboard configuration pages', { skip: skipWithoutChromium() }, () =>
     await result.getByText('No rule matched: default routing').waitFor();
   });
 
-  it('shows the MCP servers with their tools', async () => {
+  it('shows the MCP servers with their tools, reconnects one, and sets a key\'s tool access', async () => {
+    const key = await adminCall('POST', '/api/virtual-keys', { name: 'mcp-user' });
+    assert.equal(key.status, 201, JSON.stringify(key.data));
     await page.getByRole('link', { name: 'MCP' }).click();
     await page.getByRole('heading', { name: 'MCP' }).waitFor();
     const server = page.getByTestId('mcp-server-everything');
@@ -145,7 +147,19 @@ describe('dashboard configuration pages', { skip: skipWithoutChromium() }, () =>
     await server.getByText('connected', { exact: true }).waitFor();
     await server.getByRole('button', { name: /Show \d+ tools/ }).click();
     await server.getByTestId('mcp-tool-list').getByText('everything__echo').waitFor();
+
+    const access = page.getByTestId('mcp-access-mcp-user');
+    await access.getByLabel('every tool').uncheck();
+    await access.getByLabel('MCP tools of mcp-user').fill('everything__echo, everything__get-sum');
+    await access.getByText(/^2 of \d+$/).waitFor();
+    await access.getByRole('button', { name: 'Save' }).click();
+    const stored = async () => ((await adminCall('GET', '/api/virtual-keys/mcp-user')).data as { mcp_tools: string[] | null }).mcp_tools;
+    for (let attempt = 0; attempt < 40 && (await stored()) === null; attempt += 1) await page.waitForTimeout(100);
+    assert.deepEqual(await stored(), ['everything__echo', 'everything__get-sum']);
     await browser.screenshot(page, 'mcp');
+
+    await server.getByRole('button', { name: 'Reconnect' }).click();
+    await server.getByText('connected', { exact: true }).waitFor();
   });
 
   it('writes the Claude Code settings block and the claude mcp add command for a key', async () => {

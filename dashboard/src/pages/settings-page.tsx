@@ -23,6 +23,7 @@ export function SettingsPage() {
     } catch (error) {
       setSaved(undefined);
       setProblem(messageOf(error));
+      await settings.reload(); // the form shows what is in force again
     }
   };
   return (
@@ -60,7 +61,14 @@ function SettingsForm({ view, save }: { view: SettingsView; save: (patch: Settin
   const [anyHeader, setAnyHeader] = useState(values.cors_allowed_headers === '*');
   const [headers, setHeaders] = useState(values.cors_allowed_headers === '*' ? '' : joinList(values.cors_allowed_headers));
   const [retention, setRetention] = useState(String(values.log_retention_days));
+  // Switches show the new state at once (the saved view replaces it when the API answered).
+  const [switches, setSwitches] = useState({ enforce_auth_on_inference: values.enforce_auth_on_inference, request_logging: values.request_logging, log_content: values.log_content });
+  const toggle = (name: keyof typeof switches, checked: boolean, what: string) => {
+    setSwitches((current) => ({ ...current, [name]: checked }));
+    void save({ [name]: checked }, what);
+  };
   useEffect(() => {
+    setSwitches({ enforce_auth_on_inference: values.enforce_auth_on_inference, request_logging: values.request_logging, log_content: values.log_content });
     setOrigins(joinList(values.cors_allowed_origins));
     setAnyHeader(values.cors_allowed_headers === '*');
     setHeaders(values.cors_allowed_headers === '*' ? '' : joinList(values.cors_allowed_headers));
@@ -76,8 +84,8 @@ function SettingsForm({ view, save }: { view: SettingsView; save: (patch: Settin
             <input
               type="checkbox"
               aria-label="Require a virtual key on inference"
-              checked={values.enforce_auth_on_inference}
-              onChange={(event) => void save({ enforce_auth_on_inference: event.target.checked }, 'Auth enforcement')}
+              checked={switches.enforce_auth_on_inference}
+              onChange={(event) => toggle('enforce_auth_on_inference', event.target.checked, 'Auth enforcement')}
             />
             Require a virtual key on inference
           </label>
@@ -89,13 +97,13 @@ function SettingsForm({ view, save }: { view: SettingsView; save: (patch: Settin
         <h2 style={{ marginTop: 0 }}>Request log</h2>
         <div className="settings-grid">
           <label className="checkbox">
-            <input type="checkbox" aria-label="Log requests" checked={values.request_logging} onChange={(event) => void save({ request_logging: event.target.checked }, 'Request logging')} />
+            <input type="checkbox" aria-label="Log requests" checked={switches.request_logging} onChange={(event) => toggle('request_logging', event.target.checked, 'Request logging')} />
             Log requests
           </label>
           <span className="muted">Every request's route, tokens, cost and timings in the Logs page.</span>
           <SourceTag view={view} name="request_logging" onReset={() => reset('request_logging')} />
           <label className="checkbox">
-            <input type="checkbox" aria-label="Keep prompts and answers" checked={values.log_content} onChange={(event) => void save({ log_content: event.target.checked }, 'Content logging')} />
+            <input type="checkbox" aria-label="Keep prompts and answers" checked={switches.log_content} onChange={(event) => toggle('log_content', event.target.checked, 'Content logging')} />
             Keep prompts and answers
           </label>
           <span className="muted">A virtual key with log_content off is never logged with content.</span>
