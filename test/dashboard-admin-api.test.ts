@@ -11,6 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { TSchema } from '@sinclair/typebox';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { findRoute } from '../src/admin/admin-router.js';
+import { ADMIN_ROUTES } from '../src/admin/admin-routes.js';
 import { startGovernedGateway } from '../src/admin/start-governed-gateway.js';
 import type { HeimdallConfig } from '../src/config/config-schema.js';
 import { startGovernedTestGateway, type GovernedTestGateway } from '../src/testing/governed-test-gateway.js';
@@ -32,7 +36,26 @@ async function adminCall(baseUrl: string, method: string, path: string, body?: u
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, data: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  const data = text === '' ? undefined : (JSON.parse(text) as unknown);
+  // A success answer must match the schema the OpenAPI document publishes for the route.
+  const match = findRoute(ADMIN_ROUTES, method, new URL(path, 'http://x').pathname);
+  if (match.kind === 'found' && response.status === match.route.success.status && match.route.success.schema !== undefined) {
+    const validate = successValidator(match.route.success.schema);
+    assert.ok(validate(data), `${method} ${path}: response does not match its documented schema: ${ajv.errorsText(validate.errors)}`);
+  }
+  return { status: response.status, data };
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validators = new WeakMap<TSchema, ValidateFunction>();
+
+function successValidator(schema: TSchema): ValidateFunction {
+  let validator = validators.get(schema);
+  if (validator === undefined) {
+    validator = ajv.compile(schema);
+    validators.set(schema, validator);
+  }
+  return validator;
 }
 
 function sendMessage(baseUrl: string, headers: Record<string, string> = {}): Promise<Response> {
