@@ -6,6 +6,7 @@ import type {
   Customer,
   ListOf,
   LoginResult,
+  LogDimension,
   LogFilter,
   LogPage,
   LogRecord,
@@ -78,5 +79,6 @@ export const usageApi = {
 export const logsApi = {
   list: (filter: LogFilter, limit = 50, cursor?: string) => apiRequest<LogPage>('GET', `/api/logs${queryString({ ...filter, limit, cursor })}`),
   get: (id: string) => apiRequest<LogRecord>('GET', `/api/logs/${encode(id)}`),
-  stats: (filter: LogFilter) => apiRequest<LogStats>('GET', `/api/logs/stats${queryString({ ...filter })}`),
+  stats: (filter: LogFilter, shape: { bucket?: string; group_by?: LogDimension[]; group_limit?: number } = {}) =>
+    apiRequest<LogStats>('GET', `/api/logs/stats${queryString({ ...filter, bucket: shape.bucket, group_by: shape.group_by?.join(','), group_limit: shape.group_limit })}`),
 };

@@ -237,7 +237,29 @@ export interface Percentiles {
   p99: number | null;
 }
 
-/** `GET /api/logs/stats`. */
+/** Totals of a time bucket or a group of `/api/logs/stats`. */
+export interface LogTotals {
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  averageLatencyMs: number | null;
+}
+
+export interface LogBucket extends LogTotals {
+  /** ms since the epoch. */
+  start: number;
+}
+
+export type LogDimension = 'provider' | 'model' | 'virtual_key' | 'request_kind' | 'team' | 'customer';
+
+export interface LogGroup extends LogTotals {
+  key: string | null;
+  label: string | null;
+}
+
+/** `GET /api/logs/stats` (`series` with `bucket=`, `groups` with `group_by=`). */
 export interface LogStats {
   requests: number;
   errors: number;
@@ -250,4 +272,7 @@ export interface LogStats {
   latencyMs: Percentiles & { average: number | null };
   timeToFirstTokenMs: Percentiles;
   dropped: number;
+  bucket_ms?: number;
+  series?: LogBucket[];
+  groups?: Partial<Record<LogDimension, LogGroup[]>>;
 }
