@@ -74,7 +74,7 @@ export interface RuntimeSettingsTargets {
 /** What a {@link RuntimeSettings} works with. */
 export interface RuntimeSettingsOptions {
   targets: RuntimeSettingsTargets;
-  repository: GatewaySettingsRepository;
+  repository: Pick<GatewaySettingsRepository, 'list' | 'apply'>;
   notifier: Pick<ChangeNotifier, 'publish' | 'subscribe'>;
   log: (line: string) => void;
 }
