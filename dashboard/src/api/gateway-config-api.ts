@@ -61,6 +61,8 @@ export interface ProviderCreate {
   name: string;
   type: string;
   base_url?: string;
+  region?: string;
+  api_version?: string;
   models?: string[];
   deployments?: Record<string, string>;
   keys?: ProviderKeyInput[];

@@ -51,6 +51,10 @@ function AddProviderForm({ kinds, onCreated }: { kinds: ProviderKind[]; onCreate
   const [models, setModels] = useState('');
   const [keyName, setKeyName] = useState('main');
   const [keyValue, setKeyValue] = useState('');
+  const [region, setRegion] = useState('');
+  const [apiVersion, setApiVersion] = useState('');
+  const usesRegion = type === 'bedrock' || type === 'vertex';
+  const usesApiVersion = type === 'azure';
   const [problem, setProblem] = useState<string>();
   const kind = kinds.find((candidate) => candidate.kind === type);
   const submit = async (event: FormEvent) => {
@@ -62,6 +66,8 @@ function AddProviderForm({ kinds, onCreated }: { kinds: ProviderKind[]; onCreate
         ...(baseUrl.trim() === '' ? {} : { base_url: baseUrl.trim() }),
         ...(splitList(models).length === 0 ? {} : { models: splitList(models) }),
         ...(keyValue === '' ? {} : { keys: [{ name: keyName.trim(), value: keyValue }] }),
+        ...(usesRegion && region.trim() !== '' ? { region: region.trim() } : {}),
+        ...(usesApiVersion && apiVersion.trim() !== '' ? { api_version: apiVersion.trim() } : {}),
       });
       setProblem(undefined);
       await onCreated();
@@ -107,6 +113,23 @@ function AddProviderForm({ kinds, onCreated }: { kinds: ProviderKind[]; onCreate
           <input type="password" autoComplete="off" value={keyValue} onChange={(event) => setKeyValue(event.target.value)} placeholder={kind?.api_key_variable === null || kind === undefined ? 'sk-…' : `sk-… or env.${kind.api_key_variable}`} />
         </label>
       </div>
+      {(usesRegion || usesApiVersion) && (
+        <div className="form-row">
+          {usesRegion && (
+            <label>
+              Region {type === 'bedrock' ? '(default AWS_REGION, then us-east-1)' : '(location; default global)'}
+              <input value={region} onChange={(event) => setRegion(event.target.value)} placeholder={type === 'bedrock' ? 'us-east-1' : 'us-east5'} />
+            </label>
+          )}
+          {usesApiVersion && (
+            <label>
+              API version (empty: the v1 API)
+              <input value={apiVersion} onChange={(event) => setApiVersion(event.target.value)} placeholder="2024-10-21" />
+            </label>
+          )}
+        </div>
+      )}
+      <p className="muted">Other kind-specific settings (Entra ID, AWS credential chain, Google Cloud credentials) go in the config file or through PATCH /api/providers/{'{name}'}.</p>
       <button type="submit">Create provider</button>
     </form>
   );
