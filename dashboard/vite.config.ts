@@ -18,7 +18,15 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
   },
   server: {
-    // `npx vite dashboard` during development: the API from a gateway on :8080.
-    proxy: { '/api': 'http://127.0.0.1:8080', '/anthropic': 'http://127.0.0.1:8080' },
+    // `npm run dashboard:dev`: the API from a gateway on :8080. The admin API refuses cookie-carrying
+    // unsafe requests from a foreign Origin, and the dev server is one, so the proxy drops the header.
+    proxy: {
+      '/api': {
+        target: 'http://127.0.0.1:8080',
+        configure: (proxy) => {
+          proxy.on('proxyReq', (proxyRequest) => proxyRequest.removeHeader('origin'));
+        },
+      },
+    },
   },
 });
