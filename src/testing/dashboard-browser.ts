@@ -97,20 +97,22 @@ export async function launchDashboardBrowser(): Promise<DashboardBrowser> {
   };
 }
 
-/** The admin user the dashboard test gateway is started with. */
-export const DASHBOARD_TEST_ADMIN = { username: 'admin', password: 'dashboard-test-password-1' };
+/** The admin user and admin token the dashboard test gateway is started with. */
+export const DASHBOARD_TEST_ADMIN = { username: 'admin', password: 'dashboard-test-password-1', token: 'dashboard-test-admin-token-0123456789' };
 
 /**
  * Starts a governed gateway for a dashboard test (SQLite store in a fresh app directory) with the
- * admin user {@link DASHBOARD_TEST_ADMIN} and the request log on, over `config` (its providers
- * pointing at mock upstreams on 127.0.0.1).
+ * request log on and, unless `adminAuth` is false, the admin user and token of
+ * {@link DASHBOARD_TEST_ADMIN}, over `config` (its providers pointing at mock upstreams on 127.0.0.1).
+ * Without admin auth the admin API admits loopback requests, so the dashboard needs no login.
  */
-export async function startDashboardTestGateway(config: HeimdallConfig): Promise<GovernedTestGateway> {
+export async function startDashboardTestGateway(config: HeimdallConfig, options: { adminAuth?: boolean } = {}): Promise<GovernedTestGateway> {
+  if (options.adminAuth === false) return startGovernedTestGateway(config);
   return startGovernedTestGateway(
     {
       ...config,
-      admin: { username: DASHBOARD_TEST_ADMIN.username, password: 'env.DASHBOARD_TEST_PASSWORD', ...config.admin },
+      admin: { username: DASHBOARD_TEST_ADMIN.username, password: 'env.DASHBOARD_TEST_PASSWORD', token: 'env.DASHBOARD_TEST_TOKEN', ...config.admin },
     },
-    { environment: { DASHBOARD_TEST_PASSWORD: DASHBOARD_TEST_ADMIN.password } },
+    { environment: { DASHBOARD_TEST_PASSWORD: DASHBOARD_TEST_ADMIN.password, DASHBOARD_TEST_TOKEN: DASHBOARD_TEST_ADMIN.token } },
   );
 }

@@ -58,7 +58,37 @@ describe('dashboard shell', { skip: skipWithoutChromium() }, () => {
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('User name').waitFor();
+
+    // The admin token instead of a user: refused when wrong, kept for the tab across a reload.
+    await page.getByRole('button', { name: 'Use the admin token instead' }).click();
+    await page.getByLabel('Admin token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Admin token').fill(DASHBOARD_TEST_ADMIN.token);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    // Back on the page the login interrupted.
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    assert.equal(await page.getByTestId('signed-in-as').textContent(), 'admin token');
+    await page.goto(`${gateway.url}/logs`);
+    await page.getByRole('heading', { name: 'Logs' }).waitFor();
+    await page.getByTestId('tail-state').filter({ hasText: 'live' }).waitFor(); // the tail sends the token too
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('User name').waitFor();
     assert.deepEqual(browser.pageErrors, []);
     await page.close();
+  });
+
+  it('needs no login while admin auth is off (loopback access)', async () => {
+    const open = await startDashboardTestGateway({ providers: {} }, { adminAuth: false });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${open.url}/`);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      assert.equal(await page.getByTestId('signed-in-as').textContent(), 'local access');
+      assert.equal(await page.getByRole('button', { name: 'Log out' }).count(), 0);
+      await page.close();
+    } finally {
+      await open.close();
+    }
   });
 });
