@@ -36,3 +36,11 @@ export function formatTime(value: number | string | null | undefined): string {
 export function formatPercent(fraction: number): string {
   return `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
 }
+
+/** A time for a list row: the time of day (with seconds) today, otherwise a short date and time. */
+export function formatShortTime(value: number): string {
+  const date = new Date(value);
+  const today = new Date();
+  if (date.toDateString() === today.toDateString()) return date.toLocaleTimeString();
+  return date.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}

@@ -120,6 +120,12 @@ describe('dashboard logs page', { skip: skipWithoutChromium() }, () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/status=error/);
     await page.getByText('No requests match.').waitFor();
+
+    // A laptop screen: the filters wrap, the table scrolls inside its frame.
+    await page.setViewportSize({ width: 1024, height: 720 });
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByTestId('log-row').nth(2).waitFor();
+    await browser.screenshot(page, 'logs-1024');
     assert.deepEqual(browser.pageErrors, []);
     await page.close();
   });

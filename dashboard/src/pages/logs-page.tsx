@@ -8,7 +8,7 @@ import { ErrorBanner } from '../components/error-banner.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { useApi } from '../components/use-api.js';
 import { prettyJson, readConversation } from '../conversation.js';
-import { formatCount, formatMs, formatTime, formatUsd } from '../format.js';
+import { formatCount, formatMs, formatShortTime, formatTime, formatUsd } from '../format.js';
 
 /** Claude Code request kinds (see src/routing request kinds). */
 const REQUEST_KINDS = ['main', 'subagent', 'background', 'title', 'compaction', 'other'];
@@ -108,12 +108,16 @@ function LogList() {
     setParameters(new URLSearchParams());
   };
   const field = (name: FilterField) => ({ name, value: draft[name], onChange: (event: { target: { value: string } }) => setDraft({ ...draft, [name]: event.target.value }) });
+  // Suggestions for the text filters: the providers, models and keys of the last 30 days.
+  const known = useApi(() => logsApi.stats({ from: '30d' }, { group_by: ['provider', 'model', 'virtual_key'], group_limit: 50 }));
+  const suggestions = (dimension: 'provider' | 'model' | 'virtual_key') =>
+    (known.data?.groups?.[dimension] ?? []).flatMap((group) => (group.key === null ? [] : [<option key={group.key} value={dimension === 'virtual_key' ? (group.label ?? group.key) : group.key} />]));
 
   return (
     <section>
       <header className="page-header">
         <h1>Logs</h1>
-        <span className="muted" data-testid="tail-state">
+        <span className={tailState === 'live' ? 'live-indicator' : 'muted'} data-testid="tail-state">
           {tailState === 'live' ? '● live' : tailState === 'connecting' ? 'connecting…' : tailState === 'error' ? 'tail disconnected, retrying' : filter.search !== undefined && live ? 'live tail paused while searching' : 'paused'}
         </span>
         <div className="actions">
@@ -133,15 +137,18 @@ function LogList() {
           </label>
           <label>
             Provider
-            <input {...field('provider')} />
+            <input list="known-providers" {...field('provider')} />
+            <datalist id="known-providers">{suggestions('provider')}</datalist>
           </label>
           <label>
             Model
-            <input {...field('model')} />
+            <input list="known-models" {...field('model')} />
+            <datalist id="known-models">{suggestions('model')}</datalist>
           </label>
           <label>
             Virtual key
-            <input placeholder="name or id" {...field('virtual_key')} />
+            <input placeholder="name or id" list="known-virtual-keys" {...field('virtual_key')} />
+            <datalist id="known-virtual-keys">{suggestions('virtual_key')}</datalist>
           </label>
           <label>
             Status
@@ -206,7 +213,9 @@ function LogList() {
                 data-testid="log-row"
                 onClick={() => navigate(`/logs/${encodeURIComponent(row.id)}`)}
               >
-                <td>{formatTime(row.createdAt)}</td>
+                <td className="nowrap" title={formatTime(row.createdAt)}>
+                  {formatShortTime(row.createdAt)}
+                </td>
                 <td>
                   <StatusBadge status={row.status} errorType={row.errorType} />
                 </td>
