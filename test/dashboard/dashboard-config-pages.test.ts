@@ -208,7 +208,9 @@ describe('dashboard configuration pages', { skip: skipWithoutChromium() }, () =>
 
     await page.getByRole('button', { name: 'reset' }).first().click();
     await page.getByRole('status').filter({ hasText: 'Reset saved' }).waitFor();
+    // The saved message appears once the form shows what is in force.
     assert.equal(await page.getByLabel('Require a virtual key on inference').isChecked(), false);
+    assert.equal(await page.getByText('changed here').count(), 0);
     assert.deepEqual(browser.pageErrors, []);
   });
 });

@@ -17,9 +17,9 @@ export function SettingsPage() {
   const save = async (patch: SettingsPatch, what: string) => {
     try {
       await settingsApi.update(patch);
+      await settings.reload();
       setProblem(undefined);
       setSaved(`${what} saved; in force now.`);
-      await settings.reload();
     } catch (error) {
       setSaved(undefined);
       setProblem(messageOf(error));
