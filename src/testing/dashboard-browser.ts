@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { HeimdallConfig } from '../config/config-schema.js';
 import { DASHBOARD_DIRECTORY } from '../server/dashboard-static-files.js';
@@ -9,7 +11,8 @@ import { startGovernedTestGateway, type GovernedTestGateway } from './governed-t
 /**
  * The dashboard's browser tests: Debian's Chromium (`apt-get install chromium`) driven by
  * `playwright-core`, against a gateway with storage and governance on 127.0.0.1 serving the built
- * dashboard (`npm run build` → dist/dashboard/). Screenshots go to `.test-artifacts/dashboard/`.
+ * dashboard (dist/dashboard/, rebuilt first when older than dashboard/). Screenshots go to
+ * `.test-artifacts/dashboard/`.
  * Where /usr/bin/chromium is absent the tests skip with a notice, and fail instead when
  * `HEIMDALL_REQUIRE_SERVICES=1` (CI installs it, see .ci/run).
  */
@@ -36,19 +39,74 @@ const CHROMIUM_ARGS = [
 const VIEWPORT = { width: 1366, height: 860 };
 
 /**
- * The `skip` option for browser tests: false when Chromium and the built dashboard are there,
- * otherwise the notice.
- * @throws Error when Chromium is absent and `HEIMDALL_REQUIRE_SERVICES=1`, or when the dashboard
- *   was not built (`npm run build`), which is never a reason to skip
+ * The `skip` option for browser tests: false when Chromium is there (after building the dashboard
+ * when `dist/dashboard/` is missing or older than its sources), otherwise the notice.
+ * @throws Error when Chromium is absent and `HEIMDALL_REQUIRE_SERVICES=1`, or when the build fails
  */
 export function skipWithoutChromium(): false | string {
-  if (!existsSync(join(DASHBOARD_DIRECTORY, 'index.html'))) {
-    throw new Error(`the dashboard is not built (${DASHBOARD_DIRECTORY}index.html is missing): run npm run build`);
+  if (!existsSync(CHROMIUM_PATH)) {
+    const notice = `Chromium not found at ${CHROMIUM_PATH}`;
+    if (process.env.HEIMDALL_REQUIRE_SERVICES === '1') throw new Error(`HEIMDALL_REQUIRE_SERVICES=1 but ${notice} (apt-get install chromium)`);
+    return `${notice}; apt-get install chromium to run the dashboard browser tests`;
   }
-  if (existsSync(CHROMIUM_PATH)) return false;
-  const notice = `Chromium not found at ${CHROMIUM_PATH}`;
-  if (process.env.HEIMDALL_REQUIRE_SERVICES === '1') throw new Error(`HEIMDALL_REQUIRE_SERVICES=1 but ${notice} (apt-get install chromium)`);
-  return `${notice}; apt-get install chromium to run the dashboard browser tests`;
+  ensureDashboardBuilt();
+  return false;
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DASHBOARD_SOURCES = join(PACKAGE_ROOT, 'dashboard');
+const BUILD_LOCK = join(PACKAGE_ROOT, 'dist', '.dashboard-build-lock');
+/** A lock older than this was left by a build that died, ms. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+/** The newest modification time under `directory`, ms. */
+function newestModification(directory: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestModification(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function builtIsCurrent(): boolean {
+  const index = join(DASHBOARD_DIRECTORY, 'index.html');
+  return existsSync(index) && statSync(index).mtimeMs >= newestModification(DASHBOARD_SOURCES);
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Builds the dashboard (`vite build`, as `npm run build` does) when `dist/dashboard/` is missing or
+ * older than `dashboard/`, so the browser tests always test the current sources. Test files run in
+ * parallel processes: one builds under a lock directory, the others wait for it.
+ * @throws Error when the build fails
+ */
+export function ensureDashboardBuilt(): void {
+  if (!existsSync(DASHBOARD_SOURCES)) return; // an installed package: dist/dashboard is what ships
+  for (;;) {
+    if (builtIsCurrent()) return;
+    mkdirSync(join(PACKAGE_ROOT, 'dist'), { recursive: true });
+    try {
+      mkdirSync(BUILD_LOCK);
+    } catch {
+      const lock = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (lock !== undefined && Date.now() - lock.mtimeMs > STALE_LOCK_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      sleepSync(500);
+      continue;
+    }
+    try {
+      if (builtIsCurrent()) return;
+      const vite = join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+      const result = spawnSync(process.execPath, [vite, 'build', '--config', join(DASHBOARD_SOURCES, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`building the dashboard failed (${result.status ?? result.signal}):\n${result.stderr}${result.stdout}`);
+      return;
+    } finally {
+      rmSync(BUILD_LOCK, { recursive: true, force: true });
+    }
+  }
 }
 
 /** A Chromium with a fresh profile. */

@@ -1,6 +1,6 @@
 /**
  * The Virtual keys, Teams, Customers and Overview pages in Debian's Chromium (skipped with a notice
- * where /usr/bin/chromium is absent unless HEIMDALL_REQUIRE_SERVICES=1; needs `npm run build`):
+ * where /usr/bin/chromium is absent unless HEIMDALL_REQUIRE_SERVICES=1; the dashboard is built first when stale):
  * create a team and a customer, create a virtual key with a budget and a rate limit and see its
  * secret once, send requests with it through `/anthropic/v1/messages` to a mock upstream, see the
  * spend in the key's budget and in the overview's charts and top spenders, restrict its MCP tools,

@@ -1,6 +1,6 @@
 /**
  * The Logs page in Debian's Chromium (skipped with a notice where /usr/bin/chromium is absent
- * unless HEIMDALL_REQUIRE_SERVICES=1; needs `npm run build`): requests sent through
+ * unless HEIMDALL_REQUIRE_SERVICES=1; the dashboard is built first when stale): requests sent through
  * `/anthropic/v1/messages` to a mock upstream appear in the live tail without a reload; the list
  * filters; a request's detail shows its conversation with the tool call and its result, thinking,
  * the attempts and the usage.

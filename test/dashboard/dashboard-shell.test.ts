@@ -1,6 +1,6 @@
 /**
  * The dashboard served by the gateway, in Debian's Chromium (skipped with a notice where
- * /usr/bin/chromium is absent unless HEIMDALL_REQUIRE_SERVICES=1; needs `npm run build`): a browser
+ * /usr/bin/chromium is absent unless HEIMDALL_REQUIRE_SERVICES=1; the dashboard is built first when stale): a browser
  * opening `/` gets the app and its login page, logs in with the admin user, and reloads a deep page;
  * API clients probing `/` and Claude Code's `HEAD /anthropic` keep getting JSON.
  */
