@@ -39,7 +39,9 @@ export function OwnerList({
   onDelete: (id: string) => Promise<unknown>;
   reload: () => Promise<void>;
 }) {
-  const limits = useApi(() => Promise.all([budgetsApi.list(), rateLimitsApi.list()]), [owners]);
+  // Reloaded when the set of owners changes (not on every new array of the same owners).
+  const ownerIds = owners?.map((owner) => owner.id).join('\n');
+  const limits = useApi(() => Promise.all([budgetsApi.list(), rateLimitsApi.list()]), [ownerIds]);
   const [name, setName] = useState('');
   const [editing, setEditing] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
