@@ -51,7 +51,7 @@ export class Observability {
     readonly settings: ObservabilitySettings,
     readonly metrics: GatewayMetrics,
     readonly tracing: GatewayTracing,
-    /** Absent when the request log is off. */
+    /** Absent without a store (no shared store given and the request log off, or no app directory). */
     readonly logStore: RequestLogStore | undefined,
     readonly logQueue: RequestLogQueue | undefined,
     private readonly costs: CostCalculator,
@@ -85,7 +85,8 @@ export class Observability {
     return new GatewayRequestRecorder({
       metrics: this.metrics,
       tracing: this.tracing,
-      queue: this.logQueue,
+      // `logging.enabled` may change at run time (`/api/settings`): checked per request.
+      queue: this.settings.logging.enabled ? this.logQueue : undefined,
       logContent: this.settings.logging.content,
       costs: this.costs,
       providerKind: (provider) => this.gateway?.providers.get(provider)?.definition.kind,
@@ -122,7 +123,9 @@ export async function startObservability(options: StartObservabilityOptions = {}
   let store: RequestLogStore | undefined;
   let owned: DatabaseHandle | undefined;
   let writer: RequestLogWriter | undefined = options.logWriter;
-  if (settings.logging.enabled && writer === undefined) {
+  // With a shared store the log is set up even while `logging.enabled` is off, so that turning it
+  // on at run time (`/api/settings`) needs no restart; the recorder writes only while it is on.
+  if (writer === undefined && (settings.logging.enabled || options.database !== undefined)) {
     if (options.database !== undefined) {
       store = new RequestLogStore(options.database.database, options.database.backend, clock);
     } else if (options.appDirectory !== undefined || options.databaseUrl !== undefined) {
@@ -132,7 +135,7 @@ export async function startObservability(options: StartObservabilityOptions = {}
     writer = store;
   }
   const queue =
-    settings.logging.enabled && writer !== undefined
+    writer !== undefined
       ? new RequestLogQueue(writer, {
           maxRecords: settings.logging.queueMaxRecords,
           maxBytes: settings.logging.queueMaxBytes,

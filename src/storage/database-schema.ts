@@ -254,6 +254,14 @@ export interface RoutingRuleTable {
   updated_at: number;
 }
 
+/** A gateway setting changed through the admin API (`/api/settings`), overriding the config file's value. */
+export interface GatewaySettingTable {
+  name: string;
+  /** The value as JSON text. */
+  value: string;
+  updated_at: number;
+}
+
 export interface HeimdallDatabase {
   customers: CustomerTable;
   teams: TeamTable;
@@ -270,4 +278,5 @@ export interface HeimdallDatabase {
   request_logs: RequestLogTable;
   log_bodies: LogBodyTable;
   routing_rules: RoutingRuleTable;
+  gateway_settings: GatewaySettingTable;
 }
