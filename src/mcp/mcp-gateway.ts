@@ -8,8 +8,9 @@ import type { MonitorTimers } from './mcp-health-monitor.js';
 import { McpHttpEndpoint, MCP_ENDPOINT_PATH } from './mcp-http-endpoint.js';
 import { ConfigMcpIdentityResolver, type McpIdentityResolver } from './mcp-identity.js';
 import { handleOAuthDiscovery, isOAuthDiscoveryPath } from './mcp-oauth-discovery.js';
-import { effectiveAllowedHosts, type McpSettings } from './mcp-settings.js';
+import { buildMcpUpstreamSettings, effectiveAllowedHosts, type McpSettings, type McpUpstreamSettings } from './mcp-settings.js';
 import { McpUpstreamManager } from './mcp-upstream-manager.js';
+import type { McpUpstreamStore } from './mcp-upstream-store.js';
 
 /**
  * The MCP gateway: upstream MCP servers (stdio, Streamable HTTP, SSE) aggregated behind `/mcp`,
@@ -25,6 +26,10 @@ export interface McpGatewayOptions {
   resolver?: McpIdentityResolver;
   /** Defaults to an in-memory store. */
   credentials?: McpCredentialStore;
+  /** Keeps upstreams added through the admin API across restarts (the database, with storage). */
+  upstreamStore?: McpUpstreamStore;
+  /** Where start-up warnings go (a stored upstream that no longer loads). Default: console.warn. */
+  log?: (line: string) => void;
   /** Timers of health monitors and reconnects (tests). */
   timers?: MonitorTimers;
 }
@@ -43,6 +48,8 @@ export class McpGateway implements McpToolCallContext {
   private readonly maxBodyBytes: number;
   private readonly bindHost: string;
   private readonly removeListener: () => void;
+  private readonly upstreamStore: McpUpstreamStore | undefined;
+  private readonly log: (line: string) => void;
 
   constructor(gatewaySettings: Pick<GatewaySettings, 'mcp' | 'host' | 'maxBodyBytes'>, options: McpGatewayOptions = {}) {
     this.settings = gatewaySettings.mcp;
@@ -50,6 +57,8 @@ export class McpGateway implements McpToolCallContext {
     this.bindHost = gatewaySettings.host;
     this.resolver = options.resolver ?? new ConfigMcpIdentityResolver(this.settings);
     this.credentials = options.credentials ?? new InMemoryMcpCredentialStore();
+    this.upstreamStore = options.upstreamStore;
+    this.log = options.log ?? ((line) => console.warn(line));
     this.manager = new McpUpstreamManager(this.settings.health, this.settings.maxToolNameLength, options.timers);
     this.endpoint = new McpHttpEndpoint({
       resolver: this.resolver,
@@ -84,9 +93,27 @@ export class McpGateway implements McpToolCallContext {
     return `http://${firstHeader(headers, 'host') ?? this.bindHost}${MCP_CREDENTIALS_PATH}/${encodeURIComponent(upstreamId)}`;
   }
 
-  /** Starts connecting the configured upstreams (in the background). */
-  start(): void {
-    this.manager.start(this.settings.upstreams);
+  /**
+   * Starts connecting the configured upstreams and those stored through the admin API (in the
+   * background). A stored upstream whose name the config file now uses, or whose entry no longer
+   * loads (an unset `env.NAME`), is left out with a warning.
+   * @throws StorageError when the stored upstreams cannot be read
+   */
+  async start(): Promise<void> {
+    const upstreams: McpUpstreamSettings[] = [...this.settings.upstreams];
+    const configured = new Set(upstreams.map((upstream) => upstream.id));
+    for (const stored of (await this.upstreamStore?.list()) ?? []) {
+      if (configured.has(stored.name)) {
+        this.log(`MCP server '${stored.name}' added through the admin API is shadowed by mcp.servers.${stored.name} in the config file; using the config file's`);
+        continue;
+      }
+      try {
+        upstreams.push(buildMcpUpstreamSettings(stored.name, stored.config, process.env, stored.name));
+      } catch (error) {
+        this.log(`MCP server '${stored.name}' added through the admin API is left out: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.manager.start(upstreams);
   }
 
   /**
@@ -102,7 +129,13 @@ export class McpGateway implements McpToolCallContext {
     if (path.startsWith(MCP_ADMIN_PREFIX)) {
       const dependencies = { manager: this.manager, resolver: this.resolver, credentials: this.credentials, maxBodyBytes: this.maxBodyBytes };
       if (await handleMcpCredentialsRequest(request, response, path, dependencies)) return true;
-      return handleMcpAdminRequest(request, response, path, this.manager, { adminToken: this.settings.adminToken, maxBodyBytes: this.maxBodyBytes });
+      return handleMcpAdminRequest(request, response, path, this.manager, {
+        adminToken: this.settings.adminToken,
+        maxBodyBytes: this.maxBodyBytes,
+        configUpstreams: new Set(this.settings.upstreams.map((upstream) => upstream.id)),
+        ...(this.upstreamStore === undefined ? {} : { store: this.upstreamStore }),
+        credentials: this.credentials,
+      });
     }
     if (isOAuthDiscoveryPath(path)) {
       handleOAuthDiscovery(request, response, path);
