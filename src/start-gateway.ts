@@ -48,10 +48,12 @@ export interface StartGatewayOptions {
 
 function mcpStorageOptions(governance: RunningGovernance): McpGatewayOptions {
   const { database, cipher } = governance.store;
+  const credentials = new McpCredentialRepository(database, systemClock, cipher);
   return {
     resolver: new GovernanceMcpIdentityResolver(governance.service),
     upstreamStore: new McpUpstreamRepository(database, systemClock, cipher),
-    credentials: new StoredMcpCredentialStore(new McpCredentialRepository(database, systemClock, cipher)),
+    credentials: new StoredMcpCredentialStore(credentials),
+    oauthEntries: credentials,
   };
 }
 

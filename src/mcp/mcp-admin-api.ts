@@ -7,7 +7,6 @@ import { GatewayError } from '../core/errors.js';
 import { readRequestBody } from '../server/read-request-body.js';
 import { McpServerConfigSchema, MCP_UPSTREAM_NAME_PATTERN, type McpServerConfig } from './mcp-config-schema.js';
 import { buildMcpUpstreamSettings, type McpUpstreamSettings } from './mcp-settings.js';
-import type { McpCredentialStore } from './mcp-credential-store.js';
 import { McpUpstreamConflictError, type McpUpstreamManager } from './mcp-upstream-manager.js';
 import type { McpUpstreamStore } from './mcp-upstream-store.js';
 
@@ -88,8 +87,8 @@ export interface McpAdminApiOptions {
   configUpstreams: ReadonlySet<string>;
   /** Keeps API-added upstreams across restarts; absent without storage. */
   store?: McpUpstreamStore;
-  /** Credentials held for upstreams, dropped when one is deleted. */
-  credentials: McpCredentialStore;
+  /** Drops the credentials (per-user headers, OAuth tokens and client) held for a deleted upstream. */
+  forgetUpstream(id: string): Promise<void>;
 }
 
 function settingsFromBody(id: string, config: Record<string, unknown>): { settings: McpUpstreamSettings; config: McpServerConfig } {
@@ -213,7 +212,7 @@ export async function handleMcpAdminRequest(
     } catch (error) {
       conflict(error);
     }
-    await options.credentials.deleteUpstream(id);
+    await options.forgetUpstream(id);
     sendJson(response, 200, { id, deleted: true });
     return true;
   }

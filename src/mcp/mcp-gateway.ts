@@ -7,7 +7,10 @@ import { handleMcpCredentialsRequest, MCP_CREDENTIALS_PATH } from './mcp-credent
 import type { MonitorTimers } from './mcp-health-monitor.js';
 import { McpHttpEndpoint, MCP_ENDPOINT_PATH } from './mcp-http-endpoint.js';
 import { ConfigMcpIdentityResolver, type McpIdentityResolver } from './mcp-identity.js';
+import { handleMcpOAuthRequest } from './mcp-oauth-api.js';
 import { handleOAuthDiscovery, isOAuthDiscoveryPath } from './mcp-oauth-discovery.js';
+import { McpOAuthFlows } from './mcp-oauth-flows.js';
+import { InMemoryMcpOAuthEntries, McpOAuthStore, type McpOAuthEntries } from './mcp-oauth-store.js';
 import { buildMcpUpstreamSettings, effectiveAllowedHosts, type McpSettings, type McpUpstreamSettings } from './mcp-settings.js';
 import { McpUpstreamManager } from './mcp-upstream-manager.js';
 import type { McpUpstreamStore } from './mcp-upstream-store.js';
@@ -26,6 +29,8 @@ export interface McpGatewayOptions {
   resolver?: McpIdentityResolver;
   /** Defaults to an in-memory store. */
   credentials?: McpCredentialStore;
+  /** Where per-user OAuth tokens, client registrations and authorizations in progress are kept. Defaults to memory. */
+  oauthEntries?: McpOAuthEntries;
   /** Keeps upstreams added through the admin API across restarts (the database, with storage). */
   upstreamStore?: McpUpstreamStore;
   /** Where start-up warnings go (a stored upstream that no longer loads). Default: console.warn. */
@@ -44,6 +49,7 @@ export class McpGateway implements McpToolCallContext {
   readonly manager: McpUpstreamManager;
   readonly resolver: McpIdentityResolver;
   readonly credentials: McpCredentialStore;
+  readonly oauth: McpOAuthFlows;
   readonly endpoint: McpHttpEndpoint;
   private readonly maxBodyBytes: number;
   private readonly bindHost: string;
@@ -59,7 +65,10 @@ export class McpGateway implements McpToolCallContext {
     this.credentials = options.credentials ?? new InMemoryMcpCredentialStore();
     this.upstreamStore = options.upstreamStore;
     this.log = options.log ?? ((line) => console.warn(line));
-    this.manager = new McpUpstreamManager(this.settings.health, this.settings.maxToolNameLength, options.timers);
+    this.oauth = new McpOAuthFlows(new McpOAuthStore(options.oauthEntries ?? new InMemoryMcpOAuthEntries()), (id) => this.manager.get(id));
+    this.manager = new McpUpstreamManager(this.settings.health, this.settings.maxToolNameLength, options.timers, {
+      sharedConnectionProvider: (upstream) => this.oauth.sharedConnectionProvider(upstream),
+    });
     this.endpoint = new McpHttpEndpoint({
       resolver: this.resolver,
       allowedHosts: effectiveAllowedHosts(this.settings, gatewaySettings.host),
@@ -69,6 +78,8 @@ export class McpGateway implements McpToolCallContext {
         resolver: this.resolver,
         credentials: this.credentials,
         credentialsUrl: (upstreamId, headers) => this.credentialsUrl(upstreamId, headers),
+        oauth: this.oauth,
+        gatewayUrl: (headers) => this.gatewayUrl(headers),
       },
     });
     this.removeListener = this.manager.addListener({
@@ -88,9 +99,14 @@ export class McpGateway implements McpToolCallContext {
     });
   }
 
-  /** Where a caller stores a per-user credential for an upstream: `http://<Host>/api/mcp/credentials/<upstream>`. */
+  /** The gateway's URL as the caller reaches it: `mcp.public_url`, else `http://<Host>`. */
+  gatewayUrl(headers: IncomingHttpHeaders): string {
+    return this.settings.publicUrl ?? `http://${firstHeader(headers, 'host') ?? this.bindHost}`;
+  }
+
+  /** Where a caller stores a per-user credential for an upstream: `<gateway>/api/mcp/credentials/<upstream>`. */
   credentialsUrl(upstreamId: string, headers: IncomingHttpHeaders): string {
-    return `http://${firstHeader(headers, 'host') ?? this.bindHost}${MCP_CREDENTIALS_PATH}/${encodeURIComponent(upstreamId)}`;
+    return `${this.gatewayUrl(headers)}${MCP_CREDENTIALS_PATH}/${encodeURIComponent(upstreamId)}`;
   }
 
   /**
@@ -129,12 +145,17 @@ export class McpGateway implements McpToolCallContext {
     if (path.startsWith(MCP_ADMIN_PREFIX)) {
       const dependencies = { manager: this.manager, resolver: this.resolver, credentials: this.credentials, maxBodyBytes: this.maxBodyBytes };
       if (await handleMcpCredentialsRequest(request, response, path, dependencies)) return true;
+      const oauthDependencies = { manager: this.manager, resolver: this.resolver, oauth: this.oauth, gatewayUrl: (headers: IncomingHttpHeaders) => this.gatewayUrl(headers) };
+      if (await handleMcpOAuthRequest(request, response, path, oauthDependencies)) return true;
       return handleMcpAdminRequest(request, response, path, this.manager, {
         adminToken: this.settings.adminToken,
         maxBodyBytes: this.maxBodyBytes,
         configUpstreams: new Set(this.settings.upstreams.map((upstream) => upstream.id)),
         ...(this.upstreamStore === undefined ? {} : { store: this.upstreamStore }),
-        credentials: this.credentials,
+        forgetUpstream: async (id) => {
+          await this.credentials.deleteUpstream(id);
+          await this.oauth.store.deleteUpstream(id);
+        },
       });
     }
     if (isOAuthDiscoveryPath(path)) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { McpUpstreamUnavailableError } from './mcp-errors.js';
 import { McpHealthMonitor, REAL_TIMERS, reconnectDelayMs, type MonitorTimers } from './mcp-health-monitor.js';
 import type { McpHealthSettings, McpUpstreamSettings } from './mcp-settings.js';
@@ -30,6 +31,8 @@ export interface McpUpstreamStatus {
   connected_at?: string;
   server?: { name: string; version: string };
   per_user_headers: string[];
+  /** Whether each caller authorises with their own OAuth account. */
+  per_user_oauth: boolean;
   stderr_tail?: string[];
 }
 
@@ -38,6 +41,12 @@ export interface McpUpstreamListener {
   /** The upstream's tools/resources/prompts changed (connected, disconnected, or a list_changed). */
   onCatalogChanged(upstream: McpUpstream): void;
   onResourceUpdated(upstream: McpUpstream, uri: string): void;
+}
+
+/** Where the shared connection of a `per_user_oauth` upstream gets its OAuth provider. */
+export interface McpUpstreamAuth {
+  /** The provider of a caller who has authorised the upstream; undefined while nobody has. */
+  sharedConnectionProvider(upstream: McpUpstream): Promise<OAuthClientProvider | undefined>;
 }
 
 const EMPTY_CATALOG: McpUpstreamCatalog = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
@@ -74,6 +83,7 @@ export class McpUpstream {
     private readonly health: McpHealthSettings,
     private readonly listener: McpUpstreamListener,
     timers: MonitorTimers = REAL_TIMERS,
+    private readonly auth?: McpUpstreamAuth,
   ) {
     this.timers = timers;
     this.monitor = new McpHealthMonitor({
@@ -172,7 +182,12 @@ export class McpUpstream {
     const attempt = (async () => {
       let client: McpUpstreamClient | undefined;
       try {
-        client = await McpUpstreamClient.open(this.settings, { connectTimeoutMs: CONNECT_TIMEOUT_MS, events: this.events(generation) });
+        const authProvider = await this.sharedAuthProvider();
+        client = await McpUpstreamClient.open(this.settings, {
+          connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          events: this.events(generation),
+          ...(authProvider === undefined ? {} : { authProvider }),
+        });
         const catalog = await client.listCatalog(CONNECT_TIMEOUT_MS);
         if (generation !== this.generation) {
           await client.close();
@@ -196,6 +211,20 @@ export class McpUpstream {
     })();
     this.connecting = attempt;
     return attempt;
+  }
+
+  /**
+   * A `per_user_oauth` upstream's shared connection lists tools and answers health checks with
+   * the tokens of a caller who has authorised it.
+   * @throws Error while nobody has authorised it
+   */
+  private async sharedAuthProvider(): Promise<OAuthClientProvider | undefined> {
+    if (this.settings.perUserOAuth === undefined) return undefined;
+    const provider = await this.auth?.sharedConnectionProvider(this);
+    if (provider === undefined) {
+      throw new Error(`waiting for a first user to authorise Heimdall with this server (POST /api/mcp/oauth/${this.id}/authorize); its tools are listed with that user's token`);
+    }
+    return provider;
   }
 
   private scheduleReconnect(): void {
@@ -238,10 +267,11 @@ export class McpUpstream {
 
   /**
    * The connection a call goes through: the shared one, or — with `credentials` (per-user
-   * upstreams) — the caller's own, opened on first use and reopened when the credentials change.
+   * upstreams; `{}` with `authProvider` for per-user OAuth, whose provider carries the caller's
+   * tokens) — the caller's own, opened on first use and reopened when the credentials change.
    * @throws McpUpstreamUnavailableError when the upstream is not connected
    */
-  async clientFor(identityKey?: string, credentials?: Readonly<Record<string, string>>): Promise<McpUpstreamClient> {
+  async clientFor(identityKey?: string, credentials?: Readonly<Record<string, string>>, authProvider?: OAuthClientProvider): Promise<McpUpstreamClient> {
     if (this.stateValue !== 'connected' || this.primary === undefined) {
       throw new McpUpstreamUnavailableError(this.id, this.stateValue === 'disabled' ? 'it is disabled' : `it is ${this.stateValue}${this.lastError === undefined ? '' : ` (${this.lastError})`}`);
     }
@@ -253,7 +283,12 @@ export class McpUpstream {
       if (client !== undefined && !client.isClosed) return client;
     }
     if (existing !== undefined) void existing.client.then((client) => client.close()).catch(() => undefined);
-    const opening = McpUpstreamClient.open(this.settings, { extraHeaders: credentials, connectTimeoutMs: CONNECT_TIMEOUT_MS, events: this.events(this.generation) });
+    const opening = McpUpstreamClient.open(this.settings, {
+      extraHeaders: credentials,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      events: this.events(this.generation),
+      ...(authProvider === undefined ? {} : { authProvider }),
+    });
     this.perUser.set(identityKey, { client: opening, fingerprint: print });
     try {
       return await opening;
@@ -288,6 +323,7 @@ export class McpUpstream {
       ...(this.connectedAt === undefined || this.stateValue !== 'connected' ? {} : { connected_at: this.connectedAt.toISOString() }),
       ...(server === undefined ? {} : { server: { name: server.name, version: server.version } }),
       per_user_headers: this.settings.perUserHeaders,
+      per_user_oauth: this.settings.perUserOAuth !== undefined,
       ...(stderrTail === undefined || stderrTail.length === 0 ? {} : { stderr_tail: [...stderrTail] }),
     };
   }

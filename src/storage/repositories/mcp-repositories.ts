@@ -94,7 +94,7 @@ export class McpUpstreamRepository {
 }
 
 /** What an `mcp_credentials` row holds. */
-export type McpCredentialKind = 'headers' | 'oauth-tokens' | 'oauth-client';
+export type McpCredentialKind = 'headers' | 'oauth-tokens' | 'oauth-client' | 'oauth-pending';
 
 function credentialContext(upstream: string, identity: string, kind: McpCredentialKind): string {
   return `mcp-credential:${kind}:${upstream}:${identity}`;
@@ -153,6 +153,19 @@ export class McpCredentialRepository {
       .where('kind', '=', kind)
       .executeTakeFirst();
     return result.numDeletedRows > 0n;
+  }
+
+  /** The identities holding a value of `kind` for the upstream, most recently stored first. */
+  async identities(upstream: string, kind: McpCredentialKind): Promise<string[]> {
+    const rows = await this.#database
+      .selectFrom('mcp_credentials')
+      .select('identity')
+      .where('upstream', '=', upstream)
+      .where('kind', '=', kind)
+      .orderBy('updated_at', 'desc')
+      .orderBy('identity')
+      .execute();
+    return rows.map((row) => row.identity);
   }
 
   /** Deletes every value held for an upstream. */
