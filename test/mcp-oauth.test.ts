@@ -63,6 +63,12 @@ test('per-user OAuth: each caller authorises once, calls carry their own token, 
     await waitFor(() => upstream?.status().last_error !== undefined, 10_000, 'the first connection attempt');
     assert.notEqual(upstream?.state, 'connected');
     assert.match(upstream?.status().last_error ?? '', /waiting for a first user to authorise/);
+    const alice = await connectMcpClient(gateway.url, { authorization: 'Bearer vk-alice' });
+    const bob = await connectMcpClient(gateway.url, { authorization: 'Bearer vk-bob' });
+    assert.deepEqual((await alice.listTools()).tools.map((tool) => tool.name), ['secure__authorize'], 'until someone signs in, only the authorize tool is listed');
+    const viaTool = await alice.callTool({ name: 'secure__authorize', arguments: {} });
+    assert.notEqual(viaTool.isError, true);
+    assert.ok(linkIn(textOf(viaTool)).startsWith(`${mock.issuerUrl}/authorize?`));
 
     const authorizePath = `${gateway.url}/api/mcp/oauth/secure/authorize`;
     assert.equal((await fetch(authorizePath, { method: 'POST' })).status, 401, 'starting an authorization needs the caller’s identity');
@@ -81,8 +87,6 @@ test('per-user OAuth: each caller authorises once, calls carry their own token, 
     await replay.text();
 
     await waitFor(() => upstream?.state === 'connected', 10_000, 'the upstream to connect with the first authorised token');
-    const alice = await connectMcpClient(gateway.url, { authorization: 'Bearer vk-alice' });
-    const bob = await connectMcpClient(gateway.url, { authorization: 'Bearer vk-bob' });
     assert.deepEqual((await alice.listTools()).tools.map((tool) => tool.name), ['secure__whoami']);
 
     assert.deepEqual(await whoami(alice), { isError: false, text: 'user=alice' });

@@ -9,7 +9,7 @@ import { McpAuthorizationRequiredError, McpCredentialRequiredError, McpUpstreamU
 import { identityKey, type McpIdentity } from './mcp-identity.js';
 import { McpOAuthFlowError, type McpOAuthFlows } from './mcp-oauth-flows.js';
 import { isToolAllowed } from './mcp-tool-access.js';
-import type { McpUpstream } from './mcp-upstream.js';
+import { MCP_AUTHORIZE_TOOL, type McpUpstream } from './mcp-upstream.js';
 import type { DownstreamCallContext, McpUpstreamClient } from './mcp-upstream-client.js';
 import type { McpUpstreamManager } from './mcp-upstream-manager.js';
 
@@ -158,6 +158,15 @@ export async function callMcpTool(
     throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
   }
   const { upstream } = entry;
+  if (upstream.awaitingAuthorization && entry.tool.name === MCP_AUTHORIZE_TOOL) {
+    try {
+      const required = await authorizationRequired(context, upstream, identity, options.requestHeaders, 'nobody has signed in to it through Heimdall yet; its tools appear once you have');
+      return { content: [{ type: 'text', text: required.message }] };
+    } catch (error) {
+      if (error instanceof McpUpstreamUnavailableError) return toolError(error.message);
+      throw error;
+    }
+  }
   try {
     const result = await withMcpToolSpan(name, upstream.id, () => forwardToolCall(context, identity, upstream, entry.tool.name, toolArguments, options));
     mcpToolCallsTotal.inc({ server: upstream.id, outcome: result.isError === true ? 'tool_error' : 'ok' });

@@ -50,6 +50,30 @@ export interface McpUpstreamAuth {
 }
 
 const EMPTY_CATALOG: McpUpstreamCatalog = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
+
+/** The one tool a `per_user_oauth` upstream serves while nobody has authorised it: its call returns the caller's authorization link. */
+export const MCP_AUTHORIZE_TOOL = 'authorize';
+
+function awaitingAuthorizationCatalog(upstreamId: string): McpUpstreamCatalog {
+  return {
+    ...EMPTY_CATALOG,
+    tools: [
+      {
+        name: MCP_AUTHORIZE_TOOL,
+        description: `Sign in to the MCP server '${upstreamId}' with your own account: returns the link to open. Its tools appear here once someone has signed in.`,
+        inputSchema: { type: 'object', properties: {} },
+      },
+    ],
+  };
+}
+
+/** A `per_user_oauth` upstream's shared connection has no token yet: nobody has authorised it. */
+class McpAwaitingAuthorizationError extends Error {
+  constructor(upstreamId: string) {
+    super(`waiting for a first user to authorise Heimdall with this server (the '${MCP_AUTHORIZE_TOOL}' tool, or POST /api/mcp/oauth/${upstreamId}/authorize); its tools are listed with that user's token`);
+    this.name = 'McpAwaitingAuthorizationError';
+  }
+}
 /** Longest a connection attempt (process start + handshake + listing) may take, ms. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
@@ -66,6 +90,7 @@ export class McpUpstream {
   private stateValue: McpUpstreamState = 'disconnected';
   private primary: McpUpstreamClient | undefined;
   private catalogValue: McpUpstreamCatalog = EMPTY_CATALOG;
+  private awaitingAuthorizationValue = false;
   private readonly perUser = new Map<string, { client: Promise<McpUpstreamClient>; fingerprint: string }>();
   private readonly monitor: McpHealthMonitor;
   private readonly timers: MonitorTimers;
@@ -112,7 +137,13 @@ export class McpUpstream {
 
   /** The tools, resources and prompts served now (empty unless connected). */
   get catalog(): McpUpstreamCatalog {
-    return this.stateValue === 'connected' ? this.catalogValue : EMPTY_CATALOG;
+    if (this.stateValue === 'connected') return this.catalogValue;
+    return this.awaitingAuthorizationValue ? awaitingAuthorizationCatalog(this.id) : EMPTY_CATALOG;
+  }
+
+  /** Whether this `per_user_oauth` upstream waits for its first authorization (it then serves only {@link MCP_AUTHORIZE_TOOL}). */
+  get awaitingAuthorization(): boolean {
+    return this.awaitingAuthorizationValue && this.stateValue !== 'connected';
   }
 
   /** The shared connection's stdio process id, when there is one. */
@@ -196,6 +227,7 @@ export class McpUpstream {
         this.primary = client;
         this.catalogValue = catalog;
         this.stateValue = 'connected';
+        this.awaitingAuthorizationValue = false;
         this.reconnectAttempts = 0;
         this.lastError = undefined;
         this.connectedAt = new Date();
@@ -206,6 +238,11 @@ export class McpUpstream {
         if (generation !== this.generation) return;
         this.lastError = `connection failed: ${describe(error)}`;
         this.stateValue = 'disconnected';
+        const awaiting = error instanceof McpAwaitingAuthorizationError;
+        if (awaiting !== this.awaitingAuthorizationValue) {
+          this.awaitingAuthorizationValue = awaiting;
+          this.listener.onCatalogChanged(this);
+        }
         this.scheduleReconnect();
       }
     })();
@@ -221,9 +258,7 @@ export class McpUpstream {
   private async sharedAuthProvider(): Promise<OAuthClientProvider | undefined> {
     if (this.settings.perUserOAuth === undefined) return undefined;
     const provider = await this.auth?.sharedConnectionProvider(this);
-    if (provider === undefined) {
-      throw new Error(`waiting for a first user to authorise Heimdall with this server (POST /api/mcp/oauth/${this.id}/authorize); its tools are listed with that user's token`);
-    }
+    if (provider === undefined) throw new McpAwaitingAuthorizationError(this.id);
     return provider;
   }
 
