@@ -54,6 +54,12 @@ function mcpStorageOptions(governance: RunningGovernance): McpGatewayOptions {
     upstreamStore: new McpUpstreamRepository(database, systemClock, cipher),
     credentials: new StoredMcpCredentialStore(credentials),
     oauthEntries: credentials,
+    upstreamChanges: {
+      publish: () => governance.notifier.publish({ kind: 'mcp-upstreams' }),
+      subscribe: (listener) => governance.notifier.subscribe((change) => {
+        if (change.kind === 'mcp-upstreams') listener();
+      }),
+    },
   };
 }
 

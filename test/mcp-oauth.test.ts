@@ -19,6 +19,7 @@ import { startGovernedGateway } from '../src/admin/start-governed-gateway.js';
 import type { HeimdallConfig } from '../src/config/config-schema.js';
 import { connectMcpClient, waitFor } from '../src/testing/mcp-test-servers.js';
 import { startMockOAuthMcpServer, type MockOAuthMcpServer } from '../src/testing/mock-oauth-mcp-server.js';
+import { createScratchPostgresDatabase, skipWithoutPostgres } from '../src/testing/services.js';
 import { startTestGateway } from '../src/testing/test-gateway.js';
 
 function textOf(result: Record<string, unknown>): string {
@@ -129,15 +130,17 @@ test('per-user OAuth: each caller authorises once, calls carry their own token, 
   }
 });
 
-test('per-user OAuth with storage: tokens are stored encrypted and still work after a restart', { timeout: 90_000 }, async () => {
+for (const backend of ['sqlite', 'postgres'] as const) test(`per-user OAuth with storage (${backend}): tokens are stored encrypted and still work after a restart`, { skip: backend === 'postgres' ? await skipWithoutPostgres() : false, timeout: 90_000 }, async () => {
   const mock: MockOAuthMcpServer = await startMockOAuthMcpServer();
   const appDirectory = mkdtempSync(join(tmpdir(), 'heimdall-mcp-oauth-'));
+  const scratch = backend === 'postgres' ? await createScratchPostgresDatabase() : undefined;
   const config: HeimdallConfig = {
     providers: {},
     admin: { token: 'mcp-oauth-admin-token-0123456789' },
     mcp: { servers: { secure: { url: mock.mcpUrl, per_user_oauth: {} } }, health_check: { reconnect_initial_ms: 50, reconnect_max_ms: 200 } },
   };
-  const start = () => startGovernedGateway({ config, appDirectory, environment: {}, port: 0, host: '127.0.0.1', log: () => undefined });
+  const start = () =>
+    startGovernedGateway({ config, appDirectory, environment: {}, port: 0, host: '127.0.0.1', log: () => undefined, ...(scratch === undefined ? {} : { databaseUrl: scratch.url }) });
   const session = { 'x-heimdall-mcp-session-id': 'oauth-session-1' };
   try {
     const first = await start();
@@ -163,6 +166,7 @@ test('per-user OAuth with storage: tokens are stored encrypted and still work af
     }
   } finally {
     await mock.close();
+    await scratch?.drop();
     rmSync(appDirectory, { recursive: true, force: true });
   }
 });

@@ -3,7 +3,8 @@
  * gateway on the same app directory / database, on SQLite and PostgreSQL: the upstream is
  * connected again on start and its tools are listed and called with its (encrypted) static
  * header; a caller's stored per-user header still works; a deleted upstream stays deleted;
- * upstreams from the config file are read-only through the API.
+ * upstreams from the config file are read-only through the API. Two replicas on one PostgreSQL
+ * database and Redis apply each other's changes without a restart.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,15 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startGovernedGateway, type GovernedGateway } from '../src/admin/start-governed-gateway.js';
 import type { HeimdallConfig } from '../src/config/config-schema.js';
 import { connectMcpClient, startHeaderEchoMcpServer, waitFor } from '../src/testing/mcp-test-servers.js';
-import { createScratchPostgresDatabase, skipWithoutPostgres, type ScratchPostgresDatabase } from '../src/testing/services.js';
+import {
+  createScratchPostgresDatabase,
+  deleteRedisKeys,
+  REDIS_TEST_URL,
+  scratchRedisPrefix,
+  skipWithoutPostgres,
+  skipWithoutRedis,
+  type ScratchPostgresDatabase,
+} from '../src/testing/services.js';
 
 const ADMIN_TOKEN = 'mcp-persistence-admin-token-0123456789';
 const STATIC_SECRET = 'static-secret-7f3a9c';
@@ -112,3 +121,46 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('MCP upstreams added through the admin API on two replicas (PostgreSQL + Redis)', async () => {
+  const skip = (await skipWithoutPostgres()) || (await skipWithoutRedis());
+  it('an upstream added, changed and deleted on one replica is served the same way by the other', { skip, timeout: 120_000 }, async () => {
+    const upstream = await startHeaderEchoMcpServer();
+    const scratch = await createScratchPostgresDatabase();
+    const redisPrefix = scratchRedisPrefix();
+    const directories = [mkdtempSync(join(tmpdir(), 'heimdall-mcp-replica-')), mkdtempSync(join(tmpdir(), 'heimdall-mcp-replica-'))];
+    const config: HeimdallConfig = { providers: {}, admin: { token: ADMIN_TOKEN }, storage: { redis_url: REDIS_TEST_URL, redis_key_prefix: redisPrefix } };
+    const environment = { HEIMDALL_ENCRYPTION_KEY: 'a'.repeat(64) };
+    const replicas: GovernedGateway[] = [];
+    try {
+      for (const appDirectory of directories) {
+        replicas.push(await startGovernedGateway({ config, appDirectory, environment, databaseUrl: scratch.url, port: 0, host: '127.0.0.1', log: () => undefined }));
+      }
+      const [first, second] = replicas;
+      const whoamiOnSecond = async (): Promise<string> => {
+        await waitFor(() => second.gateway.mcp.manager.get('echo')?.state === 'connected', 30_000, 'the second replica to connect the upstream');
+        const client = await connectMcpClient(second.gateway.url, { 'x-heimdall-mcp-session-id': SESSION });
+        try {
+          return textOf(await client.callTool({ name: 'echo__whoami', arguments: {} }));
+        } finally {
+          await client.close();
+        }
+      };
+      assert.equal((await admin(first.gateway.url, 'POST', '/api/mcp/clients', { name: 'echo', url: upstream.url, headers: { 'x-user-token': 'first' } })).status, 201);
+      await waitFor(() => second.gateway.mcp.manager.get('echo') !== undefined, 10_000, 'the second replica to hear of the new upstream');
+      assert.equal(await whoamiOnSecond(), 'token=first');
+
+      assert.equal((await admin(first.gateway.url, 'PUT', '/api/mcp/clients/echo', { url: upstream.url, headers: { 'x-user-token': 'second' } })).status, 200);
+      await waitFor(async () => (await whoamiOnSecond()) === 'token=second', 10_000, 'the second replica to apply the change');
+
+      assert.equal((await admin(first.gateway.url, 'DELETE', '/api/mcp/clients/echo')).status, 200);
+      await waitFor(() => second.gateway.mcp.manager.get('echo') === undefined, 10_000, 'the second replica to remove the upstream');
+    } finally {
+      for (const replica of replicas) await replica.close();
+      await upstream.close();
+      await scratch.drop();
+      await deleteRedisKeys(redisPrefix);
+      for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});

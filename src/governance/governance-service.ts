@@ -512,6 +512,7 @@ export class GovernanceService {
     switch (change.kind) {
       case 'providers':
       case 'routing':
+      case 'mcp-upstreams':
         return;
       case 'all':
         this.#cacheGeneration += 1;

@@ -87,6 +87,8 @@ export interface McpAdminApiOptions {
   configUpstreams: ReadonlySet<string>;
   /** Keeps API-added upstreams across restarts; absent without storage. */
   store?: McpUpstreamStore;
+  /** Called after an API-added upstream was stored and applied (`config` undefined: deleted). */
+  storedChanged(name: string, config: McpServerConfig | undefined): Promise<void>;
   /** Drops the credentials (per-user headers, OAuth tokens and client) held for a deleted upstream. */
   forgetUpstream(id: string): Promise<void>;
 }
@@ -161,6 +163,7 @@ export async function handleMcpAdminRequest(
       } catch (error) {
         conflict(error);
       }
+      await options.storedChanged(name, parsed.config);
       await upstream.settled();
       sendJson(response, 201, withSource(upstream.status()));
       return true;
@@ -199,6 +202,7 @@ export async function handleMcpAdminRequest(
     } catch (error) {
       conflict(error);
     }
+    await options.storedChanged(id, parsed.config);
     await upstream.settled();
     sendJson(response, 200, withSource(upstream.status()));
     return true;
@@ -213,6 +217,7 @@ export async function handleMcpAdminRequest(
       conflict(error);
     }
     await options.forgetUpstream(id);
+    await options.storedChanged(id, undefined);
     sendJson(response, 200, { id, deleted: true });
     return true;
   }

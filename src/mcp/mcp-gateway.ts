@@ -13,7 +13,8 @@ import { McpOAuthFlows } from './mcp-oauth-flows.js';
 import { InMemoryMcpOAuthEntries, McpOAuthStore, type McpOAuthEntries } from './mcp-oauth-store.js';
 import { buildMcpUpstreamSettings, effectiveAllowedHosts, type McpSettings, type McpUpstreamSettings } from './mcp-settings.js';
 import { McpUpstreamManager } from './mcp-upstream-manager.js';
-import type { McpUpstreamStore } from './mcp-upstream-store.js';
+import type { McpServerConfig } from './mcp-config-schema.js';
+import type { McpUpstreamChanges, McpUpstreamStore } from './mcp-upstream-store.js';
 
 /**
  * The MCP gateway: upstream MCP servers (stdio, Streamable HTTP, SSE) aggregated behind `/mcp`,
@@ -33,6 +34,8 @@ export interface McpGatewayOptions {
   oauthEntries?: McpOAuthEntries;
   /** Keeps upstreams added through the admin API across restarts (the database, with storage). */
   upstreamStore?: McpUpstreamStore;
+  /** Replicas sharing `upstreamStore` hear each other's changes through this (with storage). */
+  upstreamChanges?: McpUpstreamChanges;
   /** Where start-up warnings go (a stored upstream that no longer loads). Default: console.warn. */
   log?: (line: string) => void;
   /** Timers of health monitors and reconnects (tests). */
@@ -55,6 +58,11 @@ export class McpGateway implements McpToolCallContext {
   private readonly bindHost: string;
   private readonly removeListener: () => void;
   private readonly upstreamStore: McpUpstreamStore | undefined;
+  private readonly upstreamChanges: McpUpstreamChanges | undefined;
+  /** Stored upstreams as applied here: name → their config entry as JSON. */
+  private readonly appliedStored = new Map<string, string>();
+  private unsubscribeChanges: (() => void) | undefined;
+  private syncing: Promise<void> = Promise.resolve();
   private readonly log: (line: string) => void;
 
   constructor(gatewaySettings: Pick<GatewaySettings, 'mcp' | 'host' | 'maxBodyBytes'>, options: McpGatewayOptions = {}) {
@@ -64,6 +72,7 @@ export class McpGateway implements McpToolCallContext {
     this.resolver = options.resolver ?? new ConfigMcpIdentityResolver(this.settings);
     this.credentials = options.credentials ?? new InMemoryMcpCredentialStore();
     this.upstreamStore = options.upstreamStore;
+    this.upstreamChanges = options.upstreamChanges;
     this.log = options.log ?? ((line) => console.warn(line));
     this.oauth = new McpOAuthFlows(new McpOAuthStore(options.oauthEntries ?? new InMemoryMcpOAuthEntries()), (id) => this.manager.get(id));
     this.manager = new McpUpstreamManager(this.settings.health, this.settings.maxToolNameLength, options.timers, {
@@ -125,11 +134,55 @@ export class McpGateway implements McpToolCallContext {
       }
       try {
         upstreams.push(buildMcpUpstreamSettings(stored.name, stored.config, process.env, stored.name));
+        this.appliedStored.set(stored.name, JSON.stringify(stored.config));
       } catch (error) {
         this.log(`MCP server '${stored.name}' added through the admin API is left out: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     this.manager.start(upstreams);
+    this.unsubscribeChanges = this.upstreamChanges?.subscribe(() => {
+      this.syncing = this.syncing.then(() => this.applyStoredUpstreams());
+    });
+  }
+
+  /** Resolves once the changes heard so far from other replicas are applied (tests). */
+  async storedUpstreamsApplied(): Promise<void> {
+    await this.syncing;
+  }
+
+  /**
+   * Applies the stored set of API-added upstreams another replica changed: adds, replaces and
+   * removes upstreams so that this replica serves the same. Never rejects (a failure is logged).
+   */
+  private async applyStoredUpstreams(): Promise<void> {
+    if (this.upstreamStore === undefined) return;
+    try {
+      const configured = new Set(this.settings.upstreams.map((upstream) => upstream.id));
+      const stored = (await this.upstreamStore.list()).filter((entry) => !configured.has(entry.name));
+      for (const entry of stored) {
+        const fingerprint = JSON.stringify(entry.config);
+        if (this.appliedStored.get(entry.name) === fingerprint) continue;
+        const settings = buildMcpUpstreamSettings(entry.name, entry.config, process.env, entry.name);
+        if (this.manager.get(entry.name) === undefined) this.manager.add(settings);
+        else await this.manager.replace(settings);
+        this.appliedStored.set(entry.name, fingerprint);
+      }
+      const names = new Set(stored.map((entry) => entry.name));
+      for (const name of [...this.appliedStored.keys()]) {
+        if (names.has(name)) continue;
+        this.appliedStored.delete(name);
+        if (this.manager.get(name) !== undefined) await this.manager.remove(name);
+      }
+    } catch (error) {
+      this.log(`applying the MCP servers stored by another replica failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Records an admin-API change as applied here and tells the other replicas. */
+  private async storedChanged(name: string, config: McpServerConfig | undefined): Promise<void> {
+    if (config === undefined) this.appliedStored.delete(name);
+    else this.appliedStored.set(name, JSON.stringify(config));
+    await this.upstreamChanges?.publish();
   }
 
   /**
@@ -152,6 +205,7 @@ export class McpGateway implements McpToolCallContext {
         maxBodyBytes: this.maxBodyBytes,
         configUpstreams: new Set(this.settings.upstreams.map((upstream) => upstream.id)),
         ...(this.upstreamStore === undefined ? {} : { store: this.upstreamStore }),
+        storedChanged: (name, config) => this.storedChanged(name, config),
         forgetUpstream: async (id) => {
           await this.credentials.deleteUpstream(id);
           await this.oauth.store.deleteUpstream(id);
@@ -167,6 +221,8 @@ export class McpGateway implements McpToolCallContext {
 
   /** Closes every MCP session and upstream connection. */
   async close(): Promise<void> {
+    this.unsubscribeChanges?.();
+    await this.syncing;
     this.removeListener();
     await this.endpoint.close();
     await this.manager.close();

@@ -107,13 +107,18 @@ export class McpOAuthClientProvider implements OAuthClientProvider {
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     this.authorizationUrl = authorizationUrl;
     if (this.pendingState === undefined || this.verifier === undefined) return;
-    await this.options.store.savePending(this.pendingState, {
-      upstreamId: this.options.upstreamId,
-      identityKey: this.options.identityKey,
-      codeVerifier: this.verifier,
-      redirectUrl: this.options.redirectUrl,
-      expiresAt: this.options.clock() + PENDING_AUTHORIZATION_TTL_MS,
-    });
+    const now = this.options.clock();
+    await this.options.store.savePending(
+      this.pendingState,
+      {
+        upstreamId: this.options.upstreamId,
+        identityKey: this.options.identityKey,
+        codeVerifier: this.verifier,
+        redirectUrl: this.options.redirectUrl,
+        expiresAt: now + PENDING_AUTHORIZATION_TTL_MS,
+      },
+      now,
+    );
   }
 
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {

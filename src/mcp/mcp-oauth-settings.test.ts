@@ -35,11 +35,15 @@ describe('McpOAuthStore', () => {
     const pending = { upstreamId: 'secure', identityKey: 'virtual-key:a', codeVerifier: 'v', redirectUrl: 'http://g/api/mcp/oauth/callback', expiresAt: 1_000 };
     assert.equal(upstreamOfState('secure.abc'), 'secure');
     assert.equal(upstreamOfState('nodot'), undefined);
-    await store.savePending('secure.abc', pending);
+    await store.savePending('secure.abc', pending, 0);
     assert.deepEqual(await store.takePending('secure.abc', 999), pending);
     assert.equal(await store.takePending('secure.abc', 999), undefined, 'used once');
-    await store.savePending('secure.def', pending);
+    await store.savePending('secure.def', pending, 0);
     assert.equal(await store.takePending('secure.def', 1_000), undefined, 'expired');
+    await store.savePending('secure.old', pending, 0);
+    await store.savePending('secure.new', { ...pending, expiresAt: 5_000 }, 2_000);
+    assert.equal(await store.takePending('secure.old', 0), undefined, 'an expired one is dropped when another starts');
+    assert.equal((await store.takePending('secure.new', 2_000))?.expiresAt, 5_000);
     assert.equal(await store.takePending('other.def', 0), undefined, 'a state names its upstream');
   });
 

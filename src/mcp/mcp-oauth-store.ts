@@ -130,8 +130,13 @@ export class McpOAuthStore {
     return this.entries.deleteUpstream(upstreamId);
   }
 
-  savePending(state: string, pending: PendingOAuthAuthorization): Promise<void> {
-    return this.entries.set(pending.upstreamId, `state:${state}`, 'oauth-pending', pending);
+  /** Stores an authorization in progress, and drops the upstream's expired ones (links never opened). */
+  async savePending(state: string, pending: PendingOAuthAuthorization, now: number): Promise<void> {
+    for (const identity of await this.entries.identities(pending.upstreamId, 'oauth-pending')) {
+      const value = await this.entries.get(pending.upstreamId, identity, 'oauth-pending');
+      if (!isObject(value) || typeof value.expiresAt !== 'number' || value.expiresAt <= now) await this.entries.delete(pending.upstreamId, identity, 'oauth-pending');
+    }
+    await this.entries.set(pending.upstreamId, `state:${state}`, 'oauth-pending', pending);
   }
 
   /** The authorization started with `state`, removed so that it is used once; undefined when unknown or expired. */

@@ -13,3 +13,11 @@ export interface McpUpstreamStore {
   /** Deletes a stored upstream and the credentials held for it; resolves whether it was stored. */
   remove(name: string): Promise<boolean>;
 }
+
+/** How replicas sharing the store hear that its upstreams changed (the governance change notifier). */
+export interface McpUpstreamChanges {
+  /** Tells every replica (this one included) to apply the stored set. */
+  publish(): Promise<void>;
+  /** Registers the listener; returns the function that removes it. */
+  subscribe(listener: () => void): () => void;
+}
