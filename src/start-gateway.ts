@@ -4,10 +4,13 @@ import { AdminAuthenticator } from './admin/admin-auth.js';
 import type { GatewaySettings } from './config/gateway-settings.js';
 import type { RunningGovernance } from './governance/start-governance.js';
 import { GovernanceMcpIdentityResolver } from './mcp/governance-mcp-identity.js';
-import { McpGateway } from './mcp/mcp-gateway.js';
+import { McpGateway, type McpGatewayOptions } from './mcp/mcp-gateway.js';
+import { StoredMcpCredentialStore } from './mcp/stored-mcp-credential-store.js';
 import { startObservability, type Observability } from './observability/observability.js';
 import { RedisLogTailChannel } from './observability/logs/redis-log-tail-channel.js';
 import { createGatewayServer } from './server/create-gateway-server.js';
+import { McpCredentialRepository, McpUpstreamRepository } from './storage/repositories/mcp-repositories.js';
+import { systemClock } from './storage/repositories/repository-support.js';
 import { closeUpstreamPools } from './upstream/upstream-http.js';
 
 /** A running gateway. */
@@ -44,6 +47,23 @@ export interface StartGatewayOptions {
   observability?: Observability;
 }
 
+function mcpStorageOptions(governance: RunningGovernance): McpGatewayOptions {
+  const { database, cipher } = governance.store;
+  const credentials = new McpCredentialRepository(database, systemClock, cipher);
+  return {
+    resolver: new GovernanceMcpIdentityResolver(governance.service),
+    upstreamStore: new McpUpstreamRepository(database, systemClock, cipher),
+    credentials: new StoredMcpCredentialStore(credentials),
+    oauthEntries: credentials,
+    upstreamChanges: {
+      publish: () => governance.notifier.publish({ kind: 'mcp-upstreams' }),
+      subscribe: (listener) => governance.notifier.subscribe((change) => {
+        if (change.kind === 'mcp-upstreams') listener();
+      }),
+    },
+  };
+}
+
 /** Starts the gateway's HTTP server on `settings.host:settings.port`. */
 export async function startGateway(settings: GatewaySettings, options: StartGatewayOptions = {}): Promise<RunningGateway> {
   const redis = options.governance?.redis;
@@ -60,8 +80,9 @@ export async function startGateway(settings: GatewaySettings, options: StartGate
         ? {}
         : { tailChannel: await RedisLogTailChannel.connect({ url: redis.url, publisher: redis.connection, keyPrefix: redis.keyPrefix }) }),
     }));
-  // With governance, /mcp identifies callers by the store's virtual keys (their `mcp_tools`).
-  const mcpGateway = new McpGateway(settings, options.governance === undefined ? {} : { resolver: new GovernanceMcpIdentityResolver(options.governance.service) });
+  // With governance, /mcp identifies callers by the store's virtual keys (their `mcp_tools`), and
+  // API-added upstreams and per-user credentials live in the store.
+  const mcpGateway = new McpGateway(settings, options.governance === undefined ? {} : mcpStorageOptions(options.governance));
   const admin: GatewayAdmin = options.admin ?? { authenticator: new AdminAuthenticator({ token: settings.mcp.adminToken }) };
   const server = createGatewayServer(settings, mcpGateway, admin, observability, options.governance?.service);
   await new Promise<void>((resolve, reject) => {
@@ -71,7 +92,13 @@ export async function startGateway(settings: GatewaySettings, options: StartGate
       resolve();
     });
   });
-  mcpGateway.start();
+  try {
+    await mcpGateway.start();
+  } catch (error) {
+    await mcpGateway.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   return {

@@ -6,7 +6,8 @@
  * - injection adds the caller's allowed MCP tools (never twice, never for Claude Code) on the
  *   translation path (OpenAI Chat mock) and the passthrough path (Anthropic mock);
  * - agent mode runs the model's call of `everything__echo` and answers with the model's final text,
- *   non-streaming and streaming (the loop's final answer replayed as an SSE stream).
+ *   non-streaming, and streaming with streaming model calls (both rounds' text reach the caller in
+ *   one SSE message, the gateway's own tool call does not, usage is summed).
  */
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
@@ -14,7 +15,7 @@ import { test } from 'node:test';
 import { anthropicTextMessage } from '../src/testing/anthropic-sse.js';
 import { everythingStdioConfig, waitFor } from '../src/testing/mcp-test-servers.js';
 import { startMockUpstream, type RecordedRequest } from '../src/testing/mock-upstream.js';
-import { openAiChatCompletion, openAiUsage } from '../src/testing/openai-chat-sse.js';
+import { openAiChatCompletion, openAiChatStreamChunks, openAiSseFrame, openAiUsage } from '../src/testing/openai-chat-sse.js';
 import { startTestGateway } from '../src/testing/test-gateway.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -27,11 +28,28 @@ function toolNamesOf(request: RecordedRequest): string[] {
   return json.tools.filter(isRecord).map((tool) => (isRecord(tool.function) ? String(tool.function.name) : String(tool.name)));
 }
 
-/** OpenAI Chat mock: echo tool call while none was made, then text quoting the tool result. */
+/**
+ * OpenAI Chat mock: echo tool call while none was made, then text quoting the tool result. A
+ * streaming request gets the same as SSE, the tool call preceded by "Let me echo that.".
+ */
 function scriptedModel(request: RecordedRequest, response: ServerResponse): void {
   const json = isRecord(request.json) ? request.json : {};
   const messages = Array.isArray(json.messages) ? json.messages.filter(isRecord) : [];
   const toolMessage = messages.find((message) => message.role === 'tool');
+  if (json.stream === true) {
+    const chunks =
+      toolMessage !== undefined
+        ? openAiChatStreamChunks({ model: 'gpt-test', text: `The tool said: ${String(toolMessage.content)}`, usage: openAiUsage(30, 8) })
+        : openAiChatStreamChunks({
+            model: 'gpt-test',
+            text: 'Let me echo that.',
+            toolCalls: [{ id: 'call_echo_2', name: 'everything__echo', arguments: JSON.stringify({ message: 'streamed hi' }) }],
+            usage: openAiUsage(20, 6),
+          });
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.end(`${chunks.map(openAiSseFrame).join('')}data: [DONE]\n\n`);
+    return;
+  }
   const body =
     toolMessage !== undefined
       ? openAiChatCompletion({ model: 'gpt-test', text: `The tool said: ${String(toolMessage.content)}`, usage: openAiUsage(30, 8) })
@@ -95,14 +113,21 @@ test('MCP tools are injected into inference requests and run in agent mode', { t
     assert.ok(followUp !== undefined && isRecord(followUp.json) && Array.isArray(followUp.json.messages));
     assert.ok(followUp.json.messages.some((message) => isRecord(message) && message.role === 'tool' && message.content === 'Echo: hi from the model'));
 
-    // Agent mode for a streaming caller: the final answer arrives as an Anthropic SSE stream.
+    // Agent mode for a streaming caller: both rounds stream from the model into one Anthropic SSE message.
+    const requestsBefore = openai.requests.length;
     const streamed = await fetch(messagesUrl, { method: 'POST', headers: { ...headers, 'x-heimdall-mcp-agent': '1' }, body: userTurn(true) });
     const events = await streamed.text();
     assert.equal(streamed.status, 200);
     assert.match(streamed.headers.get('content-type') ?? '', /text\/event-stream/);
-    assert.match(events, /event: message_start/);
-    assert.match(events, /The tool said: Echo: hi from the model/);
+    assert.equal((events.match(/event: message_start/g) ?? []).length, 1, 'one message');
+    const streamedText = [...events.matchAll(/"type":"text_delta","text":"((?:[^"\\]|\\.)*)"/g)].map((match) => JSON.parse(`"${match[1]}"`) as string).join('');
+    assert.equal(streamedText, 'Let me echo that.\n\nThe tool said: Echo: streamed hi');
+    assert.doesNotMatch(events, /tool_use/, 'the gateway’s own tool call is not shown');
     assert.match(events, /"stop_reason":"end_turn"/);
+    assert.match(events, /"output_tokens":14/, 'usage is summed over the rounds');
+    const streamedRounds = openai.requests.slice(requestsBefore);
+    assert.equal(streamedRounds.length, 2);
+    assert.ok(streamedRounds.every((round) => isRecord(round.json) && round.json.stream === true), 'every model call streams');
 
     // Passthrough (Anthropic provider): the tools are added to the body sent upstream.
     const passthrough = await fetch(messagesUrl, {

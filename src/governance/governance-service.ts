@@ -513,6 +513,7 @@ export class GovernanceService {
       case 'providers':
       case 'routing':
       case 'settings':
+      case 'mcp-upstreams':
         return;
       case 'all':
         this.#cacheGeneration += 1;

@@ -9,6 +9,7 @@ import { McpServerConfigSchema, MCP_UPSTREAM_NAME_PATTERN, type McpServerConfig 
 import { aggregatedName, MCP_NAME_SEPARATOR } from './mcp-tool-names.js';
 import { buildMcpUpstreamSettings, type McpUpstreamSettings } from './mcp-settings.js';
 import { McpUpstreamConflictError, type McpUpstreamManager } from './mcp-upstream-manager.js';
+import type { McpUpstreamStore } from './mcp-upstream-store.js';
 
 /**
  * The admin API of the MCP gateway's upstreams:
@@ -23,8 +24,11 @@ import { McpUpstreamConflictError, type McpUpstreamManager } from './mcp-upstrea
  *   the name callers see, the `<upstream>__<tool>` name virtual keys' `mcp_tools` patterns match,
  *   and its description.
  *
- * Changes apply at once, without a restart, and last until the process ends (they are not written
- * back to the config file). Access as for the rest of the admin API ({@link requireAdmin}): the
+ * Changes apply at once, without a restart. With storage (`options.store`) upstreams added here
+ * are stored in the database (secrets encrypted) and connected again on the next start; without
+ * it they last until the process ends. They are never written back to the config file, and
+ * upstreams from the config file are read-only here (409; `reconnect` works on every upstream).
+ * Each upstream's status carries `source`: `config` or `api`. Access as for the rest of the admin API ({@link requireAdmin}): the
  * admin token (`admin.token` or `HEIMDALL_ADMIN_TOKEN`) as `Authorization: Bearer`, a dashboard
  * session, or — with no admin credential configured — loopback callers only.
  *
@@ -79,7 +83,23 @@ export async function readJsonObject(request: IncomingMessage, maxBodyBytes: num
   return parsed as Record<string, unknown>;
 }
 
-function settingsFromBody(id: string, config: Record<string, unknown>): McpUpstreamSettings {
+/** What the admin API works on besides the manager. */
+export interface McpAdminApiOptions {
+  adminToken: string | undefined;
+  maxBodyBytes: number;
+  /** Longest tool name callers see (the gateway's `<server>__<tool>` names are cut to it). */
+  maxToolNameLength?: number;
+  /** Names of the upstreams from the config file (read-only here). */
+  configUpstreams: ReadonlySet<string>;
+  /** Keeps API-added upstreams across restarts; absent without storage. */
+  store?: McpUpstreamStore;
+  /** Called after an API-added upstream was stored and applied (`config` undefined: deleted). */
+  storedChanged(name: string, config: McpServerConfig | undefined): Promise<void>;
+  /** Drops the credentials (per-user headers, OAuth tokens and client) held for a deleted upstream. */
+  forgetUpstream(id: string): Promise<void>;
+}
+
+function settingsFromBody(id: string, config: Record<string, unknown>): { settings: McpUpstreamSettings; config: McpServerConfig } {
   if (!upstreamName.test(id)) {
     throw new GatewayError('invalid_request_error', `name: '${id}' must be 1–32 letters, digits, '-' or single '_' (it prefixes tool names)`);
   }
@@ -92,7 +112,7 @@ function settingsFromBody(id: string, config: Record<string, unknown>): McpUpstr
     throw new GatewayError('invalid_request_error', `invalid MCP server config: ${[...new Set(problems)].join('; ')}`);
   }
   try {
-    return buildMcpUpstreamSettings(id, config, process.env, id);
+    return { settings: buildMcpUpstreamSettings(id, config, process.env, id), config };
   } catch (error) {
     if (error instanceof ConfigError) throw new GatewayError('invalid_request_error', error.message);
     throw error;
@@ -116,8 +136,15 @@ export async function handleMcpAdminRequest(
   response: ServerResponse,
   path: string,
   manager: McpUpstreamManager,
-  options: { adminToken: string | undefined; maxBodyBytes: number; maxToolNameLength?: number },
+  options: McpAdminApiOptions,
 ): Promise<boolean> {
+  const sourceOf = (id: string): 'config' | 'api' => (options.configUpstreams.has(id) ? 'config' : 'api');
+  const withSource = <T extends { id: string }>(status: T): T & { source: 'config' | 'api' } => ({ ...status, source: sourceOf(status.id) });
+  const refuseConfigUpstream = (id: string): void => {
+    if (options.configUpstreams.has(id)) {
+      throw new GatewayError('invalid_request_error', `MCP server '${id}' is defined in the config file (mcp.servers.${id}); change it there`, { status: 409 });
+    }
+  };
   const segments = path.slice(MCP_ADMIN_PREFIX.length).split('/').map(decodeURIComponent);
   const method = request.method ?? 'GET';
   const [collection, id, action] = segments;
@@ -126,22 +153,25 @@ export async function handleMcpAdminRequest(
 
   if (collection === 'clients' && id === undefined) {
     if (method === 'GET') {
-      sendJson(response, 200, { clients: manager.statuses() });
+      sendJson(response, 200, { clients: manager.statuses().map(withSource) });
       return true;
     }
     if (method === 'POST') {
       const body = await readJsonObject(request, options.maxBodyBytes);
       const { name, ...config } = body;
       if (typeof name !== 'string') throw new GatewayError('invalid_request_error', 'name: required (the upstream id, used as the tool prefix)');
-      const settings = settingsFromBody(name, config);
+      const parsed = settingsFromBody(name, config);
+      if (manager.get(name) !== undefined) conflict(new McpUpstreamConflictError(`MCP server '${name}' already exists`, 'exists'));
+      await options.store?.save(name, parsed.config);
       let upstream;
       try {
-        upstream = manager.add(settings);
+        upstream = manager.add(parsed.settings);
       } catch (error) {
         conflict(error);
       }
+      await options.storedChanged(name, parsed.config);
       await upstream.settled();
-      sendJson(response, 201, upstream.status());
+      sendJson(response, 201, withSource(upstream.status()));
       return true;
     }
     throw new GatewayError('invalid_request_error', `method ${method} is not allowed on ${path}`, { status: 405 });
@@ -153,7 +183,7 @@ export async function handleMcpAdminRequest(
     const upstream = manager.get(id);
     if (upstream === undefined) throw new GatewayError('not_found_error', `no MCP server '${id}'`);
     await upstream.reconnect();
-    sendJson(response, 200, upstream.status());
+    sendJson(response, 200, withSource(upstream.status()));
     return true;
   }
   if (collection === 'clients' && action === 'tools' && segments.length === 3) {
@@ -175,30 +205,39 @@ export async function handleMcpAdminRequest(
   if (method === 'GET') {
     const upstream = manager.get(id);
     if (upstream === undefined) throw new GatewayError('not_found_error', `no MCP server '${id}'`);
-    sendJson(response, 200, upstream.status());
+    sendJson(response, 200, withSource(upstream.status()));
     return true;
   }
   if (method === 'PUT') {
     const body = await readJsonObject(request, options.maxBodyBytes);
     const { name, ...config } = body;
     if (name !== undefined && name !== id) throw new GatewayError('invalid_request_error', `name: '${String(name)}' differs from the path's '${id}' (renaming is not supported)`);
-    const settings = settingsFromBody(id, config);
+    const parsed = settingsFromBody(id, config);
+    if (manager.get(id) === undefined) conflict(new McpUpstreamConflictError(`no MCP server '${id}'`, 'unknown'));
+    refuseConfigUpstream(id);
+    await options.store?.save(id, parsed.config);
     let upstream;
     try {
-      upstream = await manager.replace(settings);
+      upstream = await manager.replace(parsed.settings);
     } catch (error) {
       conflict(error);
     }
+    await options.storedChanged(id, parsed.config);
     await upstream.settled();
-    sendJson(response, 200, upstream.status());
+    sendJson(response, 200, withSource(upstream.status()));
     return true;
   }
   if (method === 'DELETE') {
+    if (manager.get(id) === undefined) conflict(new McpUpstreamConflictError(`no MCP server '${id}'`, 'unknown'));
+    refuseConfigUpstream(id);
+    await options.store?.remove(id);
     try {
       await manager.remove(id);
     } catch (error) {
       conflict(error);
     }
+    await options.forgetUpstream(id);
+    await options.storedChanged(id, undefined);
     sendJson(response, 200, { id, deleted: true });
     return true;
   }

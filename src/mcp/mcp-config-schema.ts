@@ -56,6 +56,20 @@ export const McpServerConfigSchema = Type.Object(
         },
       ),
     ),
+    per_user_oauth: Type.Optional(
+      Type.Object(
+        {
+          client_id: Type.Optional(Type.String({ minLength: 1, description: 'A client registered in advance with the authorization server. Default: dynamic client registration (RFC 7591).' })),
+          client_secret: Type.Optional(Secret),
+          scope: Type.Optional(Type.String({ minLength: 1, description: 'Scope to ask for. Default: what the server advertises.' })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Each caller authorises Heimdall once with their own account (OAuth authorization code + PKCE, discovered from the server's 401); calls then carry that caller's token, refreshed when it expires. HTTP transports only. {} uses discovery and dynamic client registration.",
+        },
+      ),
+    ),
     tools: Type.Optional(McpToolSelectionSchema),
     namespace: Type.Optional(
       Type.Boolean({
@@ -101,6 +115,13 @@ export const McpConfigSchema = Type.Object(
     ),
     max_tool_name_length: Type.Optional(
       Type.Integer({ minimum: 16, maximum: 128, description: 'Longest aggregated tool name; longer ones are shortened with a hash. Default 64.' }),
+    ),
+    public_url: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description:
+          "The gateway's URL as users' browsers reach it (e.g. https://heimdall.example.com), for the OAuth redirect URL <public_url>/api/mcp/oauth/callback of per_user_oauth upstreams. Default: http://<Host header of the request>.",
+      }),
     ),
     allowed_hosts: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {

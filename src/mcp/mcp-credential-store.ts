@@ -1,7 +1,7 @@
 /**
  * Per-user credentials for upstream MCP servers that need the caller's own (`per_user_headers`):
  * header values stored against an identity key (`virtual-key:<id>` / `session:<id>`). The in-memory
- * store is the default; a persistent one (encrypted, in `src/storage`) implements the same interface.
+ * store is the default; with storage, `StoredMcpCredentialStore` keeps them encrypted in the database.
  *
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/security_best_practices#token-passthrough
  */

@@ -27,3 +27,16 @@ export class McpCredentialRequiredError extends Error {
     this.headerNames = headerNames;
   }
 }
+
+/** A call to a `per_user_oauth` upstream the caller has not authorised (or whose authorization ended); the message holds the URL to open. */
+export class McpAuthorizationRequiredError extends Error {
+  readonly upstreamId: string;
+  readonly authorizationUrl: string;
+
+  constructor(upstreamId: string, authorizationUrl: string, instructions: string) {
+    super(instructions);
+    this.name = 'McpAuthorizationRequiredError';
+    this.upstreamId = upstreamId;
+    this.authorizationUrl = authorizationUrl;
+  }
+}

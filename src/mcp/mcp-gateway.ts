@@ -7,9 +7,14 @@ import { handleMcpCredentialsRequest, MCP_CREDENTIALS_PATH } from './mcp-credent
 import type { MonitorTimers } from './mcp-health-monitor.js';
 import { McpHttpEndpoint, MCP_ENDPOINT_PATH } from './mcp-http-endpoint.js';
 import { ConfigMcpIdentityResolver, type McpIdentityResolver } from './mcp-identity.js';
+import { handleMcpOAuthRequest } from './mcp-oauth-api.js';
 import { handleOAuthDiscovery, isOAuthDiscoveryPath } from './mcp-oauth-discovery.js';
-import { effectiveAllowedHosts, type McpSettings } from './mcp-settings.js';
+import { McpOAuthFlows } from './mcp-oauth-flows.js';
+import { InMemoryMcpOAuthEntries, McpOAuthStore, type McpOAuthEntries } from './mcp-oauth-store.js';
+import { buildMcpUpstreamSettings, effectiveAllowedHosts, type McpSettings, type McpUpstreamSettings } from './mcp-settings.js';
 import { McpUpstreamManager } from './mcp-upstream-manager.js';
+import type { McpServerConfig } from './mcp-config-schema.js';
+import type { McpUpstreamChanges, McpUpstreamStore } from './mcp-upstream-store.js';
 
 /**
  * The MCP gateway: upstream MCP servers (stdio, Streamable HTTP, SSE) aggregated behind `/mcp`,
@@ -25,6 +30,14 @@ export interface McpGatewayOptions {
   resolver?: McpIdentityResolver;
   /** Defaults to an in-memory store. */
   credentials?: McpCredentialStore;
+  /** Where per-user OAuth tokens, client registrations and authorizations in progress are kept. Defaults to memory. */
+  oauthEntries?: McpOAuthEntries;
+  /** Keeps upstreams added through the admin API across restarts (the database, with storage). */
+  upstreamStore?: McpUpstreamStore;
+  /** Replicas sharing `upstreamStore` hear each other's changes through this (with storage). */
+  upstreamChanges?: McpUpstreamChanges;
+  /** Where start-up warnings go (a stored upstream that no longer loads). Default: console.warn. */
+  log?: (line: string) => void;
   /** Timers of health monitors and reconnects (tests). */
   timers?: MonitorTimers;
 }
@@ -39,10 +52,18 @@ export class McpGateway implements McpToolCallContext {
   readonly manager: McpUpstreamManager;
   readonly resolver: McpIdentityResolver;
   readonly credentials: McpCredentialStore;
+  readonly oauth: McpOAuthFlows;
   readonly endpoint: McpHttpEndpoint;
   private readonly maxBodyBytes: number;
   private readonly bindHost: string;
   private readonly removeListener: () => void;
+  private readonly upstreamStore: McpUpstreamStore | undefined;
+  private readonly upstreamChanges: McpUpstreamChanges | undefined;
+  /** Stored upstreams as applied here: name → their config entry as JSON. */
+  private readonly appliedStored = new Map<string, string>();
+  private unsubscribeChanges: (() => void) | undefined;
+  private syncing: Promise<void> = Promise.resolve();
+  private readonly log: (line: string) => void;
 
   constructor(gatewaySettings: Pick<GatewaySettings, 'mcp' | 'host' | 'maxBodyBytes'>, options: McpGatewayOptions = {}) {
     this.settings = gatewaySettings.mcp;
@@ -50,7 +71,13 @@ export class McpGateway implements McpToolCallContext {
     this.bindHost = gatewaySettings.host;
     this.resolver = options.resolver ?? new ConfigMcpIdentityResolver(this.settings);
     this.credentials = options.credentials ?? new InMemoryMcpCredentialStore();
-    this.manager = new McpUpstreamManager(this.settings.health, this.settings.maxToolNameLength, options.timers);
+    this.upstreamStore = options.upstreamStore;
+    this.upstreamChanges = options.upstreamChanges;
+    this.log = options.log ?? ((line) => console.warn(line));
+    this.oauth = new McpOAuthFlows(new McpOAuthStore(options.oauthEntries ?? new InMemoryMcpOAuthEntries()), (id) => this.manager.get(id));
+    this.manager = new McpUpstreamManager(this.settings.health, this.settings.maxToolNameLength, options.timers, {
+      sharedConnectionProvider: (upstream) => this.oauth.sharedConnectionProvider(upstream),
+    });
     this.endpoint = new McpHttpEndpoint({
       resolver: this.resolver,
       allowedHosts: effectiveAllowedHosts(this.settings, gatewaySettings.host),
@@ -60,6 +87,8 @@ export class McpGateway implements McpToolCallContext {
         resolver: this.resolver,
         credentials: this.credentials,
         credentialsUrl: (upstreamId, headers) => this.credentialsUrl(upstreamId, headers),
+        oauth: this.oauth,
+        gatewayUrl: (headers) => this.gatewayUrl(headers),
       },
     });
     this.removeListener = this.manager.addListener({
@@ -79,14 +108,81 @@ export class McpGateway implements McpToolCallContext {
     });
   }
 
-  /** Where a caller stores a per-user credential for an upstream: `http://<Host>/api/mcp/credentials/<upstream>`. */
-  credentialsUrl(upstreamId: string, headers: IncomingHttpHeaders): string {
-    return `http://${firstHeader(headers, 'host') ?? this.bindHost}${MCP_CREDENTIALS_PATH}/${encodeURIComponent(upstreamId)}`;
+  /** The gateway's URL as the caller reaches it: `mcp.public_url`, else `http://<Host>`. */
+  gatewayUrl(headers: IncomingHttpHeaders): string {
+    return this.settings.publicUrl ?? `http://${firstHeader(headers, 'host') ?? this.bindHost}`;
   }
 
-  /** Starts connecting the configured upstreams (in the background). */
-  start(): void {
-    this.manager.start(this.settings.upstreams);
+  /** Where a caller stores a per-user credential for an upstream: `<gateway>/api/mcp/credentials/<upstream>`. */
+  credentialsUrl(upstreamId: string, headers: IncomingHttpHeaders): string {
+    return `${this.gatewayUrl(headers)}${MCP_CREDENTIALS_PATH}/${encodeURIComponent(upstreamId)}`;
+  }
+
+  /**
+   * Starts connecting the configured upstreams and those stored through the admin API (in the
+   * background). A stored upstream whose name the config file now uses, or whose entry no longer
+   * loads (an unset `env.NAME`), is left out with a warning.
+   * @throws StorageError when the stored upstreams cannot be read
+   */
+  async start(): Promise<void> {
+    const upstreams: McpUpstreamSettings[] = [...this.settings.upstreams];
+    const configured = new Set(upstreams.map((upstream) => upstream.id));
+    for (const stored of (await this.upstreamStore?.list()) ?? []) {
+      if (configured.has(stored.name)) {
+        this.log(`MCP server '${stored.name}' added through the admin API is shadowed by mcp.servers.${stored.name} in the config file; using the config file's`);
+        continue;
+      }
+      try {
+        upstreams.push(buildMcpUpstreamSettings(stored.name, stored.config, process.env, stored.name));
+        this.appliedStored.set(stored.name, JSON.stringify(stored.config));
+      } catch (error) {
+        this.log(`MCP server '${stored.name}' added through the admin API is left out: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.manager.start(upstreams);
+    this.unsubscribeChanges = this.upstreamChanges?.subscribe(() => {
+      this.syncing = this.syncing.then(() => this.applyStoredUpstreams());
+    });
+  }
+
+  /** Resolves once the changes heard so far from other replicas are applied (tests). */
+  async storedUpstreamsApplied(): Promise<void> {
+    await this.syncing;
+  }
+
+  /**
+   * Applies the stored set of API-added upstreams another replica changed: adds, replaces and
+   * removes upstreams so that this replica serves the same. Never rejects (a failure is logged).
+   */
+  private async applyStoredUpstreams(): Promise<void> {
+    if (this.upstreamStore === undefined) return;
+    try {
+      const configured = new Set(this.settings.upstreams.map((upstream) => upstream.id));
+      const stored = (await this.upstreamStore.list()).filter((entry) => !configured.has(entry.name));
+      for (const entry of stored) {
+        const fingerprint = JSON.stringify(entry.config);
+        if (this.appliedStored.get(entry.name) === fingerprint) continue;
+        const settings = buildMcpUpstreamSettings(entry.name, entry.config, process.env, entry.name);
+        if (this.manager.get(entry.name) === undefined) this.manager.add(settings);
+        else await this.manager.replace(settings);
+        this.appliedStored.set(entry.name, fingerprint);
+      }
+      const names = new Set(stored.map((entry) => entry.name));
+      for (const name of [...this.appliedStored.keys()]) {
+        if (names.has(name)) continue;
+        this.appliedStored.delete(name);
+        if (this.manager.get(name) !== undefined) await this.manager.remove(name);
+      }
+    } catch (error) {
+      this.log(`applying the MCP servers stored by another replica failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** Records an admin-API change as applied here and tells the other replicas. */
+  private async storedChanged(name: string, config: McpServerConfig | undefined): Promise<void> {
+    if (config === undefined) this.appliedStored.delete(name);
+    else this.appliedStored.set(name, JSON.stringify(config));
+    await this.upstreamChanges?.publish();
   }
 
   /**
@@ -102,10 +198,19 @@ export class McpGateway implements McpToolCallContext {
     if (path.startsWith(MCP_ADMIN_PREFIX)) {
       const dependencies = { manager: this.manager, resolver: this.resolver, credentials: this.credentials, maxBodyBytes: this.maxBodyBytes };
       if (await handleMcpCredentialsRequest(request, response, path, dependencies)) return true;
+      const oauthDependencies = { manager: this.manager, resolver: this.resolver, oauth: this.oauth, gatewayUrl: (headers: IncomingHttpHeaders) => this.gatewayUrl(headers) };
+      if (await handleMcpOAuthRequest(request, response, path, oauthDependencies)) return true;
       return handleMcpAdminRequest(request, response, path, this.manager, {
         adminToken: this.settings.adminToken,
         maxBodyBytes: this.maxBodyBytes,
         maxToolNameLength: this.settings.maxToolNameLength,
+        configUpstreams: new Set(this.settings.upstreams.map((upstream) => upstream.id)),
+        ...(this.upstreamStore === undefined ? {} : { store: this.upstreamStore }),
+        storedChanged: (name, config) => this.storedChanged(name, config),
+        forgetUpstream: async (id) => {
+          await this.credentials.deleteUpstream(id);
+          await this.oauth.store.deleteUpstream(id);
+        },
       });
     }
     if (isOAuthDiscoveryPath(path)) {
@@ -117,6 +222,8 @@ export class McpGateway implements McpToolCallContext {
 
   /** Closes every MCP session and upstream connection. */
   async close(): Promise<void> {
+    this.unsubscribeChanges?.();
+    await this.syncing;
     this.removeListener();
     await this.endpoint.close();
     await this.manager.close();

@@ -8,8 +8,8 @@ import { callMcpTool } from './call-mcp-tool.js';
 import { allowedMcpTools, injectMcpTools, injectMcpToolsIntoAnthropicBody, isClaudeCode, mcpResultToToolResult, wantsMcpAgent } from './inject-mcp-tools.js';
 import { mcpGatewayOf, type McpGateway } from './mcp-gateway.js';
 import type { McpIdentity } from './mcp-identity.js';
-import { replayResponseAsStream } from './replay-response-as-stream.js';
 import { runMcpAgentLoop } from './run-mcp-agent-loop.js';
+import { streamMcpAgentLoop } from './stream-mcp-agent-loop.js';
 
 /**
  * The MCP gateway's hook into the inference path (`serveAnthropicMessages`): injects the caller's
@@ -28,8 +28,8 @@ export interface McpInferenceHook {
   injectIntoRequest(request: GatewayRequest): void;
   /** Agent mode, non-streaming: the final response (usage summed over the rounds). */
   runAgentLoop(request: GatewayRequest, complete: (next: GatewayRequest) => Promise<GatewayResponse>): Promise<GatewayResponse>;
-  /** Agent mode for a streaming caller: the loop runs non-streaming; its final response is replayed as a stream. */
-  runAgentLoopAsStream(request: GatewayRequest, complete: (next: GatewayRequest) => Promise<GatewayResponse>): Promise<ProviderStream>;
+  /** Agent mode for a streaming caller: every round streams from the model as it comes (see `streamMcpAgentLoop`). */
+  streamAgentLoop(request: GatewayRequest, stream: (next: GatewayRequest) => Promise<ProviderStream>): Promise<ProviderStream>;
 }
 
 function createHook(gateway: McpGateway, identity: McpIdentity, request: IncomingMessage, agentMode: boolean): McpInferenceHook | undefined {
@@ -58,7 +58,8 @@ function createHook(gateway: McpGateway, identity: McpIdentity, request: Incomin
       for (const name of injectMcpTools(gatewayRequest, tools)) injected.add(name);
     },
     runAgentLoop: async (gatewayRequest, complete) => (await loop(gatewayRequest, complete)).response,
-    runAgentLoopAsStream: async (gatewayRequest, complete) => replayResponseAsStream((await loop(gatewayRequest, complete)).response),
+    streamAgentLoop: (gatewayRequest, stream) =>
+      streamMcpAgentLoop(gatewayRequest, { maxSteps: gateway.settings.agentMaxSteps, stream, ownsTool: (name) => injected.has(name), runTool }),
   };
 }
 

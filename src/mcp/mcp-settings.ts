@@ -23,6 +23,14 @@ export interface McpUpstreamOAuthSettings {
   scope?: string;
 }
 
+/** Per-user OAuth (authorization code + PKCE) towards an upstream. */
+export interface McpUpstreamPerUserOAuthSettings {
+  /** A pre-registered client; absent = dynamic client registration. */
+  clientId?: string;
+  clientSecret?: string;
+  scope?: string;
+}
+
 /** One upstream MCP server. */
 export interface McpUpstreamSettings {
   /** The configured name: the tool prefix and the id in the admin API. */
@@ -33,6 +41,8 @@ export interface McpUpstreamSettings {
   /** Header names each caller supplies for themselves; empty when the upstream has no per-user credential. */
   perUserHeaders: string[];
   oauth?: McpUpstreamOAuthSettings;
+  /** Present when each caller authorises with their own OAuth account. */
+  perUserOAuth?: McpUpstreamPerUserOAuthSettings;
   /** The upstream's tools Heimdall exposes at all. */
   tools: '*' | string[];
   /** Whether tool and prompt names get the `<id>__` prefix. */
@@ -60,6 +70,8 @@ export interface McpSettings {
   injectTools: boolean;
   agentMaxSteps: number;
   maxToolNameLength: number;
+  /** The gateway's URL as browsers reach it (OAuth redirect URLs); undefined = from the request's Host. */
+  publicUrl?: string;
   /** Host names accepted in Host/Origin as configured; undefined = the default for the bound address. */
   allowedHosts?: string[];
   health: McpHealthSettings;
@@ -108,8 +120,15 @@ export function buildMcpUpstreamSettings(id: string, config: McpServerConfig, en
     if (config.url === undefined) throw new ConfigError(`${fieldPrefix}.url: required for the ${kind} transport`);
     transport = { kind, url: config.url };
   }
-  if (kind === 'stdio' && (config.per_user_headers !== undefined || config.oauth !== undefined || config.headers !== undefined)) {
-    throw new ConfigError(`${fieldPrefix}: headers, per_user_headers and oauth need an HTTP transport (streamable-http or sse)`);
+  if (kind === 'stdio' && (config.per_user_headers !== undefined || config.oauth !== undefined || config.per_user_oauth !== undefined || config.headers !== undefined)) {
+    throw new ConfigError(`${fieldPrefix}: headers, per_user_headers, oauth and per_user_oauth need an HTTP transport (streamable-http or sse)`);
+  }
+  const perUserOAuth = config.per_user_oauth;
+  if (perUserOAuth !== undefined && (config.oauth !== undefined || config.per_user_headers !== undefined)) {
+    throw new ConfigError(`${fieldPrefix}: per_user_oauth cannot be combined with oauth or per_user_headers`);
+  }
+  if (perUserOAuth?.client_secret !== undefined && perUserOAuth.client_id === undefined) {
+    throw new ConfigError(`${fieldPrefix}.per_user_oauth.client_secret: needs client_id`);
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers ?? {})) headers[name.toLowerCase()] = resolveSecret(value, `${fieldPrefix}.headers.${name}`, environment);
@@ -125,6 +144,15 @@ export function buildMcpUpstreamSettings(id: string, config: McpServerConfig, en
             clientId: config.oauth.client_id,
             clientSecret: resolveSecret(config.oauth.client_secret, `${fieldPrefix}.oauth.client_secret`, environment),
             ...(config.oauth.scope === undefined ? {} : { scope: config.oauth.scope }),
+          },
+        }),
+    ...(perUserOAuth === undefined
+      ? {}
+      : {
+          perUserOAuth: {
+            ...(perUserOAuth.client_id === undefined ? {} : { clientId: perUserOAuth.client_id }),
+            ...(perUserOAuth.client_secret === undefined ? {} : { clientSecret: resolveSecret(perUserOAuth.client_secret, `${fieldPrefix}.per_user_oauth.client_secret`, environment) }),
+            ...(perUserOAuth.scope === undefined ? {} : { scope: perUserOAuth.scope }),
           },
         }),
     tools: config.tools === undefined || config.tools === '*' ? '*' : [...config.tools],
@@ -161,6 +189,7 @@ export function buildMcpSettings(
     agentMaxSteps: mcp?.agent_max_steps ?? 5,
     maxToolNameLength: mcp?.max_tool_name_length ?? 64,
     ...(mcp?.allowed_hosts === undefined ? {} : { allowedHosts: mcp.allowed_hosts }),
+    ...(mcp?.public_url === undefined ? {} : { publicUrl: mcp.public_url.replace(/\/+$/, '') }),
     health: {
       intervalMs: health?.interval_ms ?? DEFAULT_MCP_HEALTH.intervalMs,
       timeoutMs: health?.timeout_ms ?? DEFAULT_MCP_HEALTH.timeoutMs,

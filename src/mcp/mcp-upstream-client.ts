@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -76,6 +77,8 @@ export interface McpUpstreamClientEvents {
 export interface McpUpstreamClientOptions {
   /** Headers on top of the upstream's static ones (a caller's per-user credential). */
   extraHeaders?: Readonly<Record<string, string>>;
+  /** The OAuth provider carrying a caller's tokens (`per_user_oauth` upstreams). */
+  authProvider?: OAuthClientProvider;
   connectTimeoutMs: number;
   events: McpUpstreamClientEvents;
 }
@@ -83,7 +86,7 @@ export interface McpUpstreamClientOptions {
 /** Lines of the stdio server's stderr kept for diagnostics. */
 const STDERR_TAIL_LINES = 20;
 
-function createTransport(settings: McpUpstreamSettings, extraHeaders: Readonly<Record<string, string>>, stderrTail: string[]): Transport {
+function createTransport(settings: McpUpstreamSettings, extraHeaders: Readonly<Record<string, string>>, stderrTail: string[], callerAuthProvider: OAuthClientProvider | undefined): Transport {
   const transport = settings.transport;
   if (transport.kind === 'stdio') {
     const stdio = new StdioClientTransport({
@@ -105,7 +108,7 @@ function createTransport(settings: McpUpstreamSettings, extraHeaders: Readonly<R
   const headers = { ...settings.headers, ...extraHeaders };
   const authProvider =
     settings.oauth === undefined
-      ? undefined
+      ? callerAuthProvider
       : new ClientCredentialsProvider({
           clientId: settings.oauth.clientId,
           clientSecret: settings.oauth.clientSecret,
@@ -162,7 +165,7 @@ export class McpUpstreamClient {
    */
   static async open(settings: McpUpstreamSettings, options: McpUpstreamClientOptions): Promise<McpUpstreamClient> {
     const stderrTail: string[] = [];
-    const transport = createTransport(settings, options.extraHeaders ?? {}, stderrTail);
+    const transport = createTransport(settings, options.extraHeaders ?? {}, stderrTail, options.authProvider);
     const client = new Client(HEIMDALL_MCP_IMPLEMENTATION, { capabilities: { sampling: {}, elicitation: { form: {}, url: {} } } });
     const upstream = new McpUpstreamClient(client, transport, stderrTail);
     upstream.registerHandlers(options.events);

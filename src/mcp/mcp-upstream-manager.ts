@@ -1,7 +1,7 @@
 import { McpCatalogIndex } from './mcp-catalog-index.js';
 import { REAL_TIMERS, type MonitorTimers } from './mcp-health-monitor.js';
 import type { McpHealthSettings, McpUpstreamSettings } from './mcp-settings.js';
-import { McpUpstream, type McpUpstreamStatus } from './mcp-upstream.js';
+import { McpUpstream, type McpUpstreamAuth, type McpUpstreamStatus } from './mcp-upstream.js';
 
 /**
  * The set of upstream MCP servers, changed at run time through the admin API or at start from the
@@ -37,6 +37,7 @@ export class McpUpstreamManager {
     private readonly health: McpHealthSettings,
     private readonly maxToolNameLength: number,
     private readonly timers: MonitorTimers = REAL_TIMERS,
+    private readonly auth?: McpUpstreamAuth,
   ) {}
 
   /** The aggregated catalog of the connected upstreams. */
@@ -82,6 +83,7 @@ export class McpUpstreamManager {
         },
       },
       this.timers,
+      this.auth,
     );
   }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { McpUpstreamUnavailableError } from './mcp-errors.js';
 import { McpHealthMonitor, REAL_TIMERS, reconnectDelayMs, type MonitorTimers } from './mcp-health-monitor.js';
 import type { McpHealthSettings, McpUpstreamSettings } from './mcp-settings.js';
@@ -30,6 +31,8 @@ export interface McpUpstreamStatus {
   connected_at?: string;
   server?: { name: string; version: string };
   per_user_headers: string[];
+  /** Whether each caller authorises with their own OAuth account. */
+  per_user_oauth: boolean;
   stderr_tail?: string[];
 }
 
@@ -40,7 +43,37 @@ export interface McpUpstreamListener {
   onResourceUpdated(upstream: McpUpstream, uri: string): void;
 }
 
+/** Where the shared connection of a `per_user_oauth` upstream gets its OAuth provider. */
+export interface McpUpstreamAuth {
+  /** The provider of a caller who has authorised the upstream; undefined while nobody has. */
+  sharedConnectionProvider(upstream: McpUpstream): Promise<OAuthClientProvider | undefined>;
+}
+
 const EMPTY_CATALOG: McpUpstreamCatalog = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
+
+/** The one tool a `per_user_oauth` upstream serves while nobody has authorised it: its call returns the caller's authorization link. */
+export const MCP_AUTHORIZE_TOOL = 'authorize';
+
+function awaitingAuthorizationCatalog(upstreamId: string): McpUpstreamCatalog {
+  return {
+    ...EMPTY_CATALOG,
+    tools: [
+      {
+        name: MCP_AUTHORIZE_TOOL,
+        description: `Sign in to the MCP server '${upstreamId}' with your own account: returns the link to open. Its tools appear here once someone has signed in.`,
+        inputSchema: { type: 'object', properties: {} },
+      },
+    ],
+  };
+}
+
+/** A `per_user_oauth` upstream's shared connection has no token yet: nobody has authorised it. */
+class McpAwaitingAuthorizationError extends Error {
+  constructor(upstreamId: string) {
+    super(`waiting for a first user to authorise Heimdall with this server (the '${MCP_AUTHORIZE_TOOL}' tool, or POST /api/mcp/oauth/${upstreamId}/authorize); its tools are listed with that user's token`);
+    this.name = 'McpAwaitingAuthorizationError';
+  }
+}
 /** Longest a connection attempt (process start + handshake + listing) may take, ms. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
@@ -57,6 +90,7 @@ export class McpUpstream {
   private stateValue: McpUpstreamState = 'disconnected';
   private primary: McpUpstreamClient | undefined;
   private catalogValue: McpUpstreamCatalog = EMPTY_CATALOG;
+  private awaitingAuthorizationValue = false;
   private readonly perUser = new Map<string, { client: Promise<McpUpstreamClient>; fingerprint: string }>();
   private readonly monitor: McpHealthMonitor;
   private readonly timers: MonitorTimers;
@@ -74,6 +108,7 @@ export class McpUpstream {
     private readonly health: McpHealthSettings,
     private readonly listener: McpUpstreamListener,
     timers: MonitorTimers = REAL_TIMERS,
+    private readonly auth?: McpUpstreamAuth,
   ) {
     this.timers = timers;
     this.monitor = new McpHealthMonitor({
@@ -102,7 +137,13 @@ export class McpUpstream {
 
   /** The tools, resources and prompts served now (empty unless connected). */
   get catalog(): McpUpstreamCatalog {
-    return this.stateValue === 'connected' ? this.catalogValue : EMPTY_CATALOG;
+    if (this.stateValue === 'connected') return this.catalogValue;
+    return this.awaitingAuthorizationValue ? awaitingAuthorizationCatalog(this.id) : EMPTY_CATALOG;
+  }
+
+  /** Whether this `per_user_oauth` upstream waits for its first authorization (it then serves only {@link MCP_AUTHORIZE_TOOL}). */
+  get awaitingAuthorization(): boolean {
+    return this.awaitingAuthorizationValue && this.stateValue !== 'connected';
   }
 
   /** The shared connection's stdio process id, when there is one. */
@@ -172,7 +213,12 @@ export class McpUpstream {
     const attempt = (async () => {
       let client: McpUpstreamClient | undefined;
       try {
-        client = await McpUpstreamClient.open(this.settings, { connectTimeoutMs: CONNECT_TIMEOUT_MS, events: this.events(generation) });
+        const authProvider = await this.sharedAuthProvider();
+        client = await McpUpstreamClient.open(this.settings, {
+          connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          events: this.events(generation),
+          ...(authProvider === undefined ? {} : { authProvider }),
+        });
         const catalog = await client.listCatalog(CONNECT_TIMEOUT_MS);
         if (generation !== this.generation) {
           await client.close();
@@ -181,6 +227,7 @@ export class McpUpstream {
         this.primary = client;
         this.catalogValue = catalog;
         this.stateValue = 'connected';
+        this.awaitingAuthorizationValue = false;
         this.reconnectAttempts = 0;
         this.lastError = undefined;
         this.connectedAt = new Date();
@@ -191,11 +238,28 @@ export class McpUpstream {
         if (generation !== this.generation) return;
         this.lastError = `connection failed: ${describe(error)}`;
         this.stateValue = 'disconnected';
+        const awaiting = error instanceof McpAwaitingAuthorizationError;
+        if (awaiting !== this.awaitingAuthorizationValue) {
+          this.awaitingAuthorizationValue = awaiting;
+          this.listener.onCatalogChanged(this);
+        }
         this.scheduleReconnect();
       }
     })();
     this.connecting = attempt;
     return attempt;
+  }
+
+  /**
+   * A `per_user_oauth` upstream's shared connection lists tools and answers health checks with
+   * the tokens of a caller who has authorised it.
+   * @throws Error while nobody has authorised it
+   */
+  private async sharedAuthProvider(): Promise<OAuthClientProvider | undefined> {
+    if (this.settings.perUserOAuth === undefined) return undefined;
+    const provider = await this.auth?.sharedConnectionProvider(this);
+    if (provider === undefined) throw new McpAwaitingAuthorizationError(this.id);
+    return provider;
   }
 
   private scheduleReconnect(): void {
@@ -238,10 +302,11 @@ export class McpUpstream {
 
   /**
    * The connection a call goes through: the shared one, or — with `credentials` (per-user
-   * upstreams) — the caller's own, opened on first use and reopened when the credentials change.
+   * upstreams; `{}` with `authProvider` for per-user OAuth, whose provider carries the caller's
+   * tokens) — the caller's own, opened on first use and reopened when the credentials change.
    * @throws McpUpstreamUnavailableError when the upstream is not connected
    */
-  async clientFor(identityKey?: string, credentials?: Readonly<Record<string, string>>): Promise<McpUpstreamClient> {
+  async clientFor(identityKey?: string, credentials?: Readonly<Record<string, string>>, authProvider?: OAuthClientProvider): Promise<McpUpstreamClient> {
     if (this.stateValue !== 'connected' || this.primary === undefined) {
       throw new McpUpstreamUnavailableError(this.id, this.stateValue === 'disabled' ? 'it is disabled' : `it is ${this.stateValue}${this.lastError === undefined ? '' : ` (${this.lastError})`}`);
     }
@@ -253,7 +318,12 @@ export class McpUpstream {
       if (client !== undefined && !client.isClosed) return client;
     }
     if (existing !== undefined) void existing.client.then((client) => client.close()).catch(() => undefined);
-    const opening = McpUpstreamClient.open(this.settings, { extraHeaders: credentials, connectTimeoutMs: CONNECT_TIMEOUT_MS, events: this.events(this.generation) });
+    const opening = McpUpstreamClient.open(this.settings, {
+      extraHeaders: credentials,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      events: this.events(this.generation),
+      ...(authProvider === undefined ? {} : { authProvider }),
+    });
     this.perUser.set(identityKey, { client: opening, fingerprint: print });
     try {
       return await opening;
@@ -288,6 +358,7 @@ export class McpUpstream {
       ...(this.connectedAt === undefined || this.stateValue !== 'connected' ? {} : { connected_at: this.connectedAt.toISOString() }),
       ...(server === undefined ? {} : { server: { name: server.name, version: server.version } }),
       per_user_headers: this.settings.perUserHeaders,
+      per_user_oauth: this.settings.perUserOAuth !== undefined,
       ...(stderrTail === undefined || stderrTail.length === 0 ? {} : { stderr_tail: [...stderrTail] }),
     };
   }

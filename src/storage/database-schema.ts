@@ -262,6 +262,29 @@ export interface GatewaySettingTable {
   updated_at: number;
 }
 
+/** An upstream MCP server added through the admin API (migration 0006; see `src/mcp/`). */
+export interface McpUpstreamTable {
+  /** The upstream's name (tool prefix). */
+  name: string;
+  /** Its config entry as JSON text, without secrets. */
+  definition: string;
+  /** JSON of its secrets (header values, stdio env values, OAuth client secrets), encrypted; null when it has none. */
+  encrypted_secrets: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An encrypted MCP credential: per-user headers, OAuth tokens, or an upstream's OAuth client registration. */
+export interface McpCredentialTable {
+  upstream: string;
+  /** The caller (`virtual-key:<id>`, `session:<id>`), or '' for the upstream's own (OAuth client). */
+  identity: string;
+  /** `headers`, `oauth-tokens`, `oauth-client`. */
+  kind: string;
+  encrypted_value: string;
+  updated_at: number;
+}
+
 export interface HeimdallDatabase {
   customers: CustomerTable;
   teams: TeamTable;
@@ -278,5 +301,7 @@ export interface HeimdallDatabase {
   request_logs: RequestLogTable;
   log_bodies: LogBodyTable;
   routing_rules: RoutingRuleTable;
+  mcp_upstreams: McpUpstreamTable;
+  mcp_credentials: McpCredentialTable;
   gateway_settings: GatewaySettingTable;
 }

@@ -214,7 +214,7 @@ async function attemptAnthropicMessages(call: AnthropicMessagesCall, attempt: At
   }
 
   const stream =
-    mcp?.agentMode === true ? await mcp.runAgentLoopAsStream(gatewayRequest, (next) => chat.complete(next, upstreamCall)) : await chat.stream(gatewayRequest, upstreamCall); // MCP gateway hook
+    mcp?.agentMode === true ? await mcp.streamAgentLoop(gatewayRequest, (next) => chat.stream(next, upstreamCall)) : await chat.stream(gatewayRequest, upstreamCall); // MCP gateway hook
   // The answer starts (and failing over ends) with the first event that carries content.
   let encoder: AnthropicStreamEncoder | undefined;
   const open = (): AnthropicStreamEncoder => {
