@@ -84,6 +84,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       max: options.postgresPoolSize ?? 10,
       types: { getTypeParser: postgresTypeParser as typeof pg.types.getTypeParser },
     });
+    // An idle pooled connection that the server closes (a restart, a failover, an administrator's
+    // termination) makes the pool emit 'error'; unhandled, that event would end the process. The
+    // pool drops that connection and opens another on the next query, so a warning is enough.
+    pool.on('error', (error) => {
+      console.warn(`[heimdall] PostgreSQL connection lost (${redactUrl(url)}): ${error.message}`);
+    });
     const database = new Kysely<HeimdallDatabase>({ dialect: new PostgresDialect({ pool }) });
     handle = { database, backend: 'postgres', location: redactUrl(url), close: () => database.destroy() };
   } else {
