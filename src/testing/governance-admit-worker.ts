@@ -1,6 +1,6 @@
 /**
  * A separate process for the multi-process governance test: connects to the shared PostgreSQL and
- * Redis, waits for a common start time, then runs a burst of concurrent admissions against a
+ * Redis, waits until every worker is ready (a Redis counter as the barrier), then runs a burst of concurrent admissions against a
  * budget-limited key and a rate-limited key (in waves over ~200 ms, each admitted request holding its
  * reservation for a simulated upstream latency), and prints what happened as one JSON line.
  *
@@ -27,8 +27,10 @@ export interface WorkerInput {
   attempts: number;
   /** Shared frozen clock for window computation, ms. */
   nowMs: number;
-  /** Wall-clock time at which to start the burst, ms. */
-  startAtMs: number;
+  /** Redis key (unprefixed) every worker increments when ready; the burst starts once it reaches `workers`. */
+  barrierKey: string;
+  /** Workers taking part. */
+  workers: number;
 }
 
 /** What a worker prints. */
@@ -63,10 +65,16 @@ const service = new GovernanceService({
 
 const budgetContext = await service.authenticateRequest({ 'x-api-key': input.budgetKeySecret });
 const rateContext = await service.authenticateRequest({ 'x-heimdall-vk': input.rateKeySecret });
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, input.startAtMs - Date.now())));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// Start together: a fixed start time fails when one worker is slow to start on a busy machine.
+const barrier = `${input.redisKeyPrefix}${input.barrierKey}`;
+await counters.connection.incr(barrier);
+for (const deadline = Date.now() + 60_000; Number(await counters.connection.get(barrier)) < input.workers; ) {
+  if (Date.now() > deadline) throw new Error(`only ${await counters.connection.get(barrier)} of ${input.workers} workers became ready`);
+  await sleep(5);
+}
 
 const output: WorkerOutput = { budgetAdmitted: 0, budgetRefused: 0, rateAdmitted: 0, rateRefused: 0, unexpected: [] };
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function budgetAttempt(): Promise<void> {
   try {
