@@ -45,6 +45,13 @@ export const RoutingRuleConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A fallback chain outside a rule (a virtual key's): model references (`provider/model` or an
+ * alias) tried in order when the routed target fails.
+ */
+export const FallbackChainSchema = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 300, pattern: '^\\S+$' }), { maxItems: MAX_FALLBACKS, description });
+
 export const RoutingConfigSchema = Type.Object(
   {
     rules: Type.Optional(Type.Array(RoutingRuleConfigSchema, { description: 'Routing rules (CEL). The first match wins; no match keeps the request\'s own model.' })),

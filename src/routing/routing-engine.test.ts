@@ -125,6 +125,26 @@ describe('RoutingEngine.route', () => {
     ]);
   });
 
+  it('appends the virtual key\'s fallbacks after the request\'s and the rule\'s, skipping one that no longer resolves', () => {
+    const engine = engineWith([rule('with-fallbacks', 'model == "ruled"', 'gpt-5', { fallbacks: ['groq/llama-3.3-70b'] })]);
+    const virtualKeyFallbacks = ['openai/gpt-5-mini', 'deleted-provider/model', 'groq/llama-3.3-70b'];
+    const ruled = engine.route(completeRoutingContext({ model: 'ruled' }), { requestFallbacks: ['claude-opus-4-8'], virtualKeyFallbacks });
+    assert.deepEqual(ruled.fallbacks, [
+      { provider: 'anthropic', model: 'claude-opus-4-8' },
+      { provider: 'groq', model: 'llama-3.3-70b' },
+      { provider: 'openai', model: 'gpt-5-mini' },
+    ]);
+    // No rule matched: the request's own model, then the key's chain.
+    const unruled = engine.route(completeRoutingContext({ model: 'openai/gpt-5' }), { virtualKeyFallbacks });
+    assert.equal(unruled.routeName, 'default');
+    assert.deepEqual(unruled.fallbacks, [
+      { provider: 'openai', model: 'gpt-5-mini' },
+      { provider: 'groq', model: 'llama-3.3-70b' },
+    ]);
+    // A request fallback that resolves to nothing is still the caller's error.
+    assert.throws(() => engine.route(completeRoutingContext({ model: 'ruled' }), { requestFallbacks: ['nowhere/x'], virtualKeyFallbacks }), GatewayError);
+  });
+
   it('pins a target key', () => {
     const engine = engineWith([{ name: 'pinned', expression: 'true', targets: [{ provider: 'openai', model: 'gpt-5', key: 'openai-backup' }] }]);
     assert.deepEqual(engine.route(completeRoutingContext({ model: 'x' })).target, { provider: 'openai', model: 'gpt-5', keyId: 'openai-backup' });
@@ -175,6 +195,11 @@ describe('RoutingEngine rule management', () => {
     const engine = engineWith([]);
     assert.throws(() => engine.setAliases({ x: 'mystery/model' }), InvalidRoutingRuleError);
     assert.throws(() => engine.setAliases({ x: 'y', y: 'openai/gpt-5' }), /do not chain/);
+    assert.deepEqual(engine.validateAliases({ 'sonnet-model': 'openai/gpt-5', 'bad name': 'openai/gpt-5', 'gone-model': 'mystery/model' }).map((problem) => problem.field), [
+      'aliases.bad name',
+      'aliases.gone-model',
+    ]);
+    assert.deepEqual(engine.listAliases(), {}, 'validating changes nothing');
   });
 });
 

@@ -56,7 +56,7 @@ export interface RouteDecision {
   requestedModel: string;
   /** Where the request goes first. */
   target: ResolvedTarget;
-  /** Where it goes next when the target fails, in order: the request's own fallbacks, then the rule's. */
+  /** Where it goes next when the target fails, in order: the request's own fallbacks, then the rule's, then the virtual key's. */
   fallbacks: ResolvedTarget[];
   /** The request kind, when a rule used it (see `classify-claude-code-request.ts`). */
   requestKind?: RequestKind;
@@ -89,6 +89,11 @@ export interface RouteExplanation {
 export interface RouteOptions {
   /** Fallbacks the request itself named (body `fallbacks` or `x-heimdall-fallbacks`), tried before the rule's. */
   requestFallbacks?: readonly string[];
+  /**
+   * The virtual key's fallback chain, tried after the request's and the rule's. An entry that no
+   * longer resolves (its provider was deleted since the key was saved) is skipped, not an error.
+   */
+  virtualKeyFallbacks?: readonly string[];
   /** A number in [0, 1) for the weighted target pick (injectable for tests). */
   random?: () => number;
 }
@@ -272,17 +277,27 @@ export class RoutingEngine {
    * @throws InvalidRoutingRuleError naming the alias whose target does not resolve
    */
   setAliases(aliases: Readonly<Record<string, string>>): void {
+    const problems = this.validateAliases(aliases);
+    if (problems.length > 0) throw new InvalidRoutingRuleError('aliases', problems);
+    this.aliases = new Map(Object.entries(aliases));
+  }
+
+  /**
+   * Checks a complete set of aliases as {@link setAliases} would, without changing anything: each
+   * name is non-empty without spaces, each target resolves to a configured provider and is not
+   * itself an alias of the set. @returns the problems, `field` = `aliases.<name>`; empty when valid
+   */
+  validateAliases(aliases: Readonly<Record<string, string>>): RuleProblem[] {
     const problems: RuleProblem[] = [];
     for (const [alias, reference] of Object.entries(aliases)) {
       if (!isAliasName(alias)) problems.push({ field: `aliases.${alias}`, message: 'an alias is a non-empty name without spaces' });
-      else if (aliases[reference] !== undefined) problems.push({ field: `aliases.${alias}`, message: `'${reference}' is another alias; aliases do not chain` });
+      else if (Object.hasOwn(aliases, reference)) problems.push({ field: `aliases.${alias}`, message: `'${reference}' is another alias; aliases do not chain` });
       else {
-        const problem = this.referenceProblem(reference);
+        const problem = this.modelProblem(reference);
         if (problem !== undefined) problems.push({ field: `aliases.${alias}`, message: problem });
       }
     }
-    if (problems.length > 0) throw new InvalidRoutingRuleError('aliases', problems);
-    this.aliases = new Map(Object.entries(aliases));
+    return problems;
   }
 
   /**
@@ -387,7 +402,7 @@ export class RoutingEngine {
       rule: { name: rule.name, scope: rule.scope, priority: rule.priority },
       requestedModel: context.model,
       target,
-      fallbacks: this.fallbackChain(target, options.requestFallbacks ?? [], rule.fallbacks),
+      fallbacks: this.fallbackChain(target, options, rule.fallbacks),
       ...(compiled.expression.variables.has('request_kind') ? { requestKind: context.request_kind } : {}),
     };
   }
@@ -401,23 +416,52 @@ export class RoutingEngine {
       ...(alias === undefined ? {} : { alias }),
       requestedModel: context.model,
       target,
-      fallbacks: this.fallbackChain(target, options.requestFallbacks ?? [], []),
+      fallbacks: this.fallbackChain(target, options, []),
     };
   }
 
-  /** Request fallbacks, then rule fallbacks, resolved; without the target itself and without repeats. */
-  private fallbackChain(target: ResolvedTarget, requestFallbacks: readonly string[], ruleFallbacks: readonly string[]): ResolvedTarget[] {
+  /**
+   * The fallback chain, by precedence: the request's fallbacks, then the rule's, then the virtual
+   * key's; resolved, without the target itself and without repeats, at most `MAX_FALLBACKS * 3`.
+   * @throws GatewayError 400 when a request fallback names nothing configured (rule fallbacks were
+   *   validated on save; a virtual key's that no longer resolves is skipped)
+   */
+  private fallbackChain(target: ResolvedTarget, options: RouteOptions, ruleFallbacks: readonly string[]): ResolvedTarget[] {
     const seen = new Set([`${target.provider}/${target.model}`]);
     const chain: ResolvedTarget[] = [];
-    for (const reference of [...requestFallbacks, ...ruleFallbacks]) {
-      const resolved = this.resolveReference(reference);
+    const add = (resolved: ResolvedTarget): void => {
       const key = `${resolved.provider}/${resolved.model}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || chain.length >= MAX_FALLBACKS * 3) return;
       seen.add(key);
       chain.push(resolved);
-      if (chain.length >= MAX_FALLBACKS * 2) break;
+    };
+    for (const reference of options.requestFallbacks ?? []) add(this.resolveReference(reference));
+    for (const reference of ruleFallbacks) add(this.resolveReference(reference));
+    for (const reference of options.virtualKeyFallbacks ?? []) {
+      const resolved = this.tryResolveReference(reference);
+      if (resolved !== undefined) add(resolved);
     }
     return chain;
+  }
+
+  /** {@link resolveReference}, or undefined when the reference names nothing configured. */
+  private tryResolveReference(reference: string): ResolvedTarget | undefined {
+    try {
+      return this.resolveReference(reference);
+    } catch (error) {
+      if (error instanceof GatewayError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Why a model reference (not an alias) names nothing configured, or undefined. */
+  private modelProblem(reference: string): string | undefined {
+    try {
+      resolveModel(reference, this.providers);
+      return undefined;
+    } catch (error) {
+      return error instanceof GatewayError ? error.message : String(error);
+    }
   }
 
   private referenceProblem(reference: string): string | undefined {
