@@ -3,7 +3,8 @@
  * created through the admin API with `fallbacks`, its primary (a mock OpenAI upstream on
  * 127.0.0.1) answering 503 or 500, the request served by the key's fallback, the response headers
  * and the request log naming where it went; the precedence request > rule > virtual key; a bad
- * chain refused on save; a change applied to the next request. On SQLite and PostgreSQL.
+ * chain refused on save; a change applied to the next request. Rules see the caller's virtual
+ * key (scope and `virtual_key.name`) and its budget use (`budget_used`). On SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -98,6 +99,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           backup: { type: 'openai', base_url: `${backup.url}/v1`, keys: [{ name: 'main', value: 'sk-backup' }] },
         },
         routing: { retries: { max_retries: 1, initial_backoff_ms: 1, max_backoff_ms: 5 } },
+        // 5 input + 3 output tokens of the mock's answer cost $0.80.
+        pricing: { 'backup/gpt-premium': { input_per_mtok: 100_000, output_per_mtok: 100_000 } },
         admin: { token: 'env.TEST_ADMIN_TOKEN' },
       };
       gateway = await startGovernedTestGateway(config, { backend, environment: ENVIRONMENT });
@@ -242,6 +245,32 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const unrouted = await sendMessage(gateway.url, other.secret, 'scoped-model');
       assert.equal(unrouted.status, 400);
       await unrouted.text();
+    });
+
+    it('gives rules the key\'s budget use: past 5 % of its budget, budget_used moves it to the cheaper model', async () => {
+      const created = await adminCall(gateway.url, 'POST', '/api/virtual-keys', { name: 'budget-key', budgets: [{ limit_usd: 10, period: '1d' }] });
+      assert.equal(created.status, 201, JSON.stringify(created.data));
+      const budgetSecret = (created.data as { secret: string }).secret;
+      const rules = [
+        { name: 'cheap-when-spent', expression: 'model == "budget-model" && budget_used >= 5.0', targets: [{ provider: 'backup', model: 'gpt-cheap' }] },
+        { name: 'premium', expression: 'model == "budget-model"', priority: 1, targets: [{ provider: 'backup', model: 'gpt-premium' }] },
+      ];
+      for (const rule of rules) assert.equal((await adminCall(gateway.url, 'POST', '/api/routing/rules', rule)).status, 201);
+
+      const first = await sendMessage(gateway.url, budgetSecret, 'budget-model');
+      assert.equal(first.status, 200, await first.clone().text());
+      assert.equal(first.headers.get('x-heimdall-route'), 'premium', 'nothing spent yet');
+      await first.text();
+      // The $0.80 (8 %) is charged when the response closes; the next requests see it.
+      const routes: string[] = [];
+      for (let attempt = 0; attempt < 20 && routes.at(-1) !== 'cheap-when-spent'; attempt += 1) {
+        const next = await sendMessage(gateway.url, budgetSecret, 'budget-model');
+        assert.equal(next.status, 200, await next.clone().text());
+        routes.push(next.headers.get('x-heimdall-route') ?? '');
+        await next.text();
+        if (routes.at(-1) !== 'cheap-when-spent') await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(routes.at(-1), 'cheap-when-spent', `routes after the first: ${routes.join(', ')}`);
     });
   });
 }
