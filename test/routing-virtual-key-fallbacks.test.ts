@@ -218,7 +218,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await adminCall(gateway.url, 'DELETE', '/api/routing/rules/with-fallbacks')).status, 204);
     });
 
-    it('gives rules the caller\'s virtual key: a rule scoped to the key and one reading virtual_key.name route its requests', async () => {
+    it('gives rules the caller\'s virtual key: rules scoped to the key (by id, by name) and one reading virtual_key.name route its requests', async () => {
       const key = (await adminCall(gateway.url, 'GET', '/api/virtual-keys/fallback-key')).data as { id: string };
       const scoped = {
         name: 'only-this-key',
@@ -226,6 +226,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         scope: { type: 'virtual_key', id: key.id },
         targets: [{ provider: 'backup', model: 'gpt-scoped' }],
       };
+      const scopedByName = {
+        name: 'scoped-by-key-name',
+        expression: 'model == "scoped-by-name-model"',
+        scope: { type: 'virtual_key', id: 'fallback-key' },
+        targets: [{ provider: 'backup', model: 'gpt-scoped-by-name' }],
+      };
+      assert.equal((await adminCall(gateway.url, 'POST', '/api/routing/rules', scopedByName)).status, 201);
       const byName = { name: 'by-key-name', expression: 'virtual_key.name == "fallback-key" && model == "named-model"', targets: [{ provider: 'backup', model: 'gpt-named' }] };
       assert.equal((await adminCall(gateway.url, 'POST', '/api/routing/rules', scoped)).status, 201);
       assert.equal((await adminCall(gateway.url, 'POST', '/api/routing/rules', byName)).status, 201);
@@ -233,6 +240,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       for (const [model, route, served] of [
         ['scoped-model', 'only-this-key', 'gpt-scoped'],
         ['named-model', 'by-key-name', 'gpt-named'],
+        ['scoped-by-name-model', 'scoped-by-key-name', 'gpt-scoped-by-name'],
       ] as const) {
         const response = await sendMessage(gateway.url, secret, model);
         assert.equal(response.status, 200, await response.clone().text());

@@ -19,7 +19,7 @@ export const RoutingRuleConfigSchema = Type.Object(
       Type.Object(
         {
           type: Type.Union([Type.Literal('global'), Type.Literal('virtual_key'), Type.Literal('team'), Type.Literal('customer')]),
-          id: Type.Optional(Type.String({ minLength: 1, description: 'The virtual key, team or customer id (not for global).' })),
+          id: Type.Optional(Type.String({ minLength: 1, description: 'The virtual key, team or customer: its id or its name (not for global).' })),
         },
         { additionalProperties: false, description: 'Where the rule applies. Default global. Order: virtual_key, team, customer, global.' },
       ),

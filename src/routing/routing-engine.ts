@@ -2,7 +2,7 @@ import { GatewayError } from '../core/errors.js';
 import type { ProviderInstance } from '../providers/provider.js';
 import type { RequestKind } from './classify-claude-code-request.js';
 import { compileRoutingExpression, RoutingExpressionError, type CompiledExpression, type ExpressionOutcome } from './compile-routing-rule.js';
-import type { RoutingContext, RoutingVariable } from './routing-context.js';
+import type { RoutingContext, RoutingIdentity, RoutingVariable } from './routing-context.js';
 import { resolveModel } from './resolve-model.js';
 import {
   InvalidRoutingRuleError,
@@ -115,7 +115,7 @@ class RuleSet {
   readonly variables: ReadonlySet<RoutingVariable>;
 
   constructor(rules: readonly CompiledRule[]) {
-    const ordered = [...rules].sort((left, right) => left.rule.priority - right.rule.priority || left.order - right.order);
+    const ordered = [...rules].sort(byPriority);
     this.all = ordered;
     const global: CompiledRule[] = [];
     const scoped = new Map<string, CompiledRule[]>();
@@ -142,17 +142,36 @@ class RuleSet {
   applicable(context: RoutingContext): CompiledRule[] {
     const result: CompiledRule[] = [];
     if (this.scoped.size > 0) {
-      if (context.virtual_key !== null) result.push(...(this.scoped.get(scopeKey('virtual_key', context.virtual_key.id)) ?? []));
-      if (context.team !== null) result.push(...(this.scoped.get(scopeKey('team', context.team.id)) ?? []));
-      if (context.customer !== null) result.push(...(this.scoped.get(scopeKey('customer', context.customer.id)) ?? []));
+      if (context.virtual_key !== null) result.push(...this.scopedTo('virtual_key', context.virtual_key));
+      if (context.team !== null) result.push(...this.scopedTo('team', context.team));
+      if (context.customer !== null) result.push(...this.scopedTo('customer', context.customer));
     }
     result.push(...this.global);
     return result;
   }
+
+  /** The rules scoped to one entity, named in the rule by its id or by its (unique) name; priority order. */
+  private scopedTo(type: RuleScope['type'], identity: RoutingIdentity): readonly CompiledRule[] {
+    const byId = this.scoped.get(scopeKey(type, identity.id)) ?? [];
+    const byName = identity.name === identity.id ? [] : (this.scoped.get(scopeKey(type, identity.name)) ?? []);
+    if (byName.length === 0) return byId;
+    if (byId.length === 0) return byName;
+    return [...byId, ...byName].sort(byPriority);
+  }
+}
+
+/** Evaluation order within a scope: lower priority first, equal priorities in definition order. */
+function byPriority(left: CompiledRule, right: CompiledRule): number {
+  return left.rule.priority - right.rule.priority || left.order - right.order;
 }
 
 function scopeKey(type: string, id: string): string {
   return `${type}\u0000${id}`;
+}
+
+/** Whether a scope's `id` names this entity: its id or its name. */
+function isIdentity(identity: RoutingIdentity | null, reference: string): boolean {
+  return identity !== null && (identity.id === reference || identity.name === reference);
 }
 
 function inScope(scope: RuleScope, context: RoutingContext): boolean {
@@ -160,11 +179,11 @@ function inScope(scope: RuleScope, context: RoutingContext): boolean {
     case 'global':
       return true;
     case 'virtual_key':
-      return context.virtual_key?.id === scope.id;
+      return isIdentity(context.virtual_key, scope.id);
     case 'team':
-      return context.team?.id === scope.id;
+      return isIdentity(context.team, scope.id);
     case 'customer':
-      return context.customer?.id === scope.id;
+      return isIdentity(context.customer, scope.id);
     default: {
       const unreachable: never = scope;
       throw new Error(`unknown scope ${JSON.stringify(unreachable)}`);
