@@ -102,12 +102,15 @@ export class ServedProviders {
     this.#options = options;
   }
 
-  /** Reloads on every `{kind: 'providers'}` change from now on. */
+  /**
+   * Reloads the providers on every `{kind: 'providers'}` change and the saved aliases and rules on
+   * every `{kind: 'routing'}` change from now on (from this replica or, through Redis, another;
+   * a change made here was applied before it was published, so reloading it again is harmless).
+   */
   watch(): void {
     this.#unsubscribe ??= this.#options.governance.notifier.subscribe((change) => {
       if (change.kind === 'providers') void this.reload();
       if (change.kind === 'routing') void this.#enqueue(() => this.loadRoutingRules());
-      // A change made on this replica was applied before it was published; reloading it again is harmless.
     });
   }
 
