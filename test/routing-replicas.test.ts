@@ -110,7 +110,7 @@ describe('routing changes across two replicas on PostgreSQL + Redis', { skip }, 
     for (const directory of directories) rmSync(directory, { recursive: true, force: true });
   });
 
-  it('a rule created on replica A routes on replica B; a deletion on B stops it on A', async () => {
+  it('a rule created on replica A routes on replica B; a deletion on B stops it on A', async (t) => {
     assert.equal((await sendMessage(urlB, 'replica-model')).status, 400, 'before the rule, replica-model names nothing configured');
     const rule = { name: 'replica-rule', expression: 'model == "replica-model"', targets: [{ provider: 'openai', model: 'gpt-replica' }] };
     const created = await adminCall(urlA, 'POST', '/api/routing/rules', rule);
@@ -118,13 +118,14 @@ describe('routing changes across two replicas on PostgreSQL + Redis', { skip }, 
 
     const onB = await sendUntil(urlB, 'replica-model', (sent) => sent.status === 200);
     assert.deepEqual(onB.sent, { status: 200, route: 'replica-rule', model: 'gpt-replica' });
+    t.diagnostic(`rule created on A routed on B after ${onB.waitedMs} ms`);
     assert.equal((upstream.requests.at(-1)?.json as { model: string }).model, 'gpt-replica');
     const listedOnB = (await adminCall(urlB, 'GET', '/api/routing/rules')).data as { data: Array<{ name: string; loaded: boolean }> };
     assert.deepEqual(listedOnB.data.map((entry) => [entry.name, entry.loaded]), [['replica-rule', true]]);
 
     const updated = await adminCall(urlB, 'PUT', '/api/routing/rules/replica-rule', { ...rule, targets: [{ provider: 'openai', model: 'gpt-replica-2' }] });
     assert.equal(updated.status, 200, JSON.stringify(updated.data));
-    await sendUntil(urlA, 'replica-model', (sent) => sent.model === 'gpt-replica-2');
+    t.diagnostic(`rule updated on B routed on A after ${(await sendUntil(urlA, 'replica-model', (sent) => sent.model === 'gpt-replica-2')).waitedMs} ms`);
 
     assert.equal((await adminCall(urlB, 'DELETE', '/api/routing/rules/replica-rule')).status, 204);
     await sendUntil(urlA, 'replica-model', (sent) => sent.status === 400);
