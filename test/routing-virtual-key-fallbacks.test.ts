@@ -279,6 +279,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         if (routes.at(-1) !== 'cheap-when-spent') await new Promise((resolve) => setTimeout(resolve, 50));
       }
       assert.equal(routes.at(-1), 'cheap-when-spent', `routes after the first: ${routes.join(', ')}`);
+      // explain sees the same spend for the key, unless told otherwise.
+      const explain = async (extra: Record<string, unknown>): Promise<string | undefined> =>
+        ((await adminCall(gateway.url, 'POST', '/api/routing/explain', { model: 'budget-model', virtual_key_id: 'budget-key', ...extra })).data as { decision?: { route_name: string } }).decision?.route_name;
+      assert.equal(await explain({}), 'cheap-when-spent');
+      assert.equal(await explain({ budget_used: 0 }), 'premium');
     });
   });
 }

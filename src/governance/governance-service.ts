@@ -406,7 +406,7 @@ export class GovernanceService {
    * not counted. Only what is asked for is read.
    * @throws GatewayError 500 `api_error` when the counters cannot be read
    */
-  async usedPercents(context: GovernanceContext, input: { budgets: boolean; tokens: boolean; provider: string }): Promise<{ budgetUsedPercent: number; tokensUsedPercent: number }> {
+  async usedPercents(context: Pick<GovernanceContext, 'budgets' | 'rateLimits'>, input: { budgets: boolean; tokens: boolean; provider: string }): Promise<{ budgetUsedPercent: number; tokensUsedPercent: number }> {
     let budgetUsedPercent = 0;
     let tokensUsedPercent = 0;
     if (input.budgets && context.budgets.length > 0) {

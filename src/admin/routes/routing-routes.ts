@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { completeRoutingContext, isJsonValue, type JsonValue } from '../../routing/routing-context.js';
 import type { ResolvedTarget, RouteDecision, RouteExplanation, RoutingEngine } from '../../routing/routing-engine.js';
+import type { OwnerReference } from '../../storage/records.js';
 import { InvalidRoutingRuleError, RULE_SCOPE_TYPES, routingRuleToInput, type RoutingRule, type RoutingRuleInput, type RuleProblem } from '../../routing/routing-rule.js';
 import type { RoutingAliasRepository, StoredRoutingAlias } from '../../storage/repositories/routing-alias-repository.js';
 import type { StoredRoutingRule, RoutingRuleRepository } from '../../storage/repositories/routing-rule-repository.js';
@@ -269,7 +270,7 @@ export const routingRoutes: AdminRoute[] = [
     operationId: 'explainRoute',
     summary: 'Explain where a request would go',
     description:
-      'Which rule matches (and how every rule fared), in which scope, the target and the fallbacks (the request\'s, the rule\'s, the virtual key\'s); nothing is sent. `virtual_key_id` (id or name) adds the key, its team, customer and fallback chain.',
+      'Which rule matches (and how every rule fared), in which scope, the target and the fallbacks (the request\'s, the rule\'s, the virtual key\'s); nothing is sent. `virtual_key_id` (id or name) adds the key, its team, customer and fallback chain, and `budget_used` / `tokens_used` as they stand for it unless given.',
     tag: 'routing',
     body: RoutingExplainRequestSchema,
     success: { status: 200, description: 'The decision, or `error` when none could be made.', schema: RoutingExplanationSchema },
@@ -282,6 +283,8 @@ export const routingRoutes: AdminRoute[] = [
       let team: { id: string; name: string } | null = null;
       let customer: { id: string; name: string } | null = null;
       let virtualKeyFallbacks: readonly string[] = [];
+      let budgetUsed = body.budget_used;
+      let tokensUsed = body.tokens_used;
       if (body.virtual_key_id !== undefined) {
         const record = await inField('virtual_key_id', findVirtualKey(store, body.virtual_key_id));
         virtualKey = { id: record.id, name: record.name };
@@ -293,6 +296,19 @@ export const routingRoutes: AdminRoute[] = [
           const customerRecord = await store.customers.get(customerId);
           if (customerRecord !== undefined) customer = { id: customerRecord.id, name: customerRecord.name };
         }
+        // Not given: the key's chain's actual use, as the request path would see it.
+        if (budgetUsed === undefined || tokensUsed === undefined) {
+          const owners: OwnerReference[] = [{ type: 'virtual_key', id: record.id }];
+          if (team !== null) owners.push({ type: 'team', id: team.id });
+          if (customer !== null) owners.push({ type: 'customer', id: customer.id });
+          const [budgets, rateLimits] = await Promise.all([store.budgets.listForOwners(owners), store.rateLimits.listForOwners(owners)]);
+          const used = await services.governance.service.usedPercents(
+            { budgets, rateLimits },
+            { budgets: budgetUsed === undefined, tokens: tokensUsed === undefined, provider: engine.providerOf(body.model) },
+          );
+          budgetUsed ??= used.budgetUsedPercent;
+          tokensUsed ??= used.tokensUsedPercent;
+        }
       }
       const context = completeRoutingContext({
         model: body.model,
@@ -303,8 +319,8 @@ export const routingRoutes: AdminRoute[] = [
         team,
         customer,
         ...(body.request_kind === undefined ? {} : { request_kind: body.request_kind }),
-        ...(body.budget_used === undefined ? {} : { budget_used: body.budget_used }),
-        ...(body.tokens_used === undefined ? {} : { tokens_used: body.tokens_used }),
+        ...(budgetUsed === undefined ? {} : { budget_used: budgetUsed }),
+        ...(tokensUsed === undefined ? {} : { tokens_used: tokensUsed }),
       });
       return { status: 200, body: explanationView(engine.explainRoute(context, { requestFallbacks: body.fallbacks ?? [], virtualKeyFallbacks })) };
     },
