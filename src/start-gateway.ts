@@ -6,6 +6,7 @@ import type { RunningGovernance } from './governance/start-governance.js';
 import { GovernanceMcpIdentityResolver } from './mcp/governance-mcp-identity.js';
 import { McpGateway } from './mcp/mcp-gateway.js';
 import { startObservability, type Observability } from './observability/observability.js';
+import { RedisLogTailChannel } from './observability/logs/redis-log-tail-channel.js';
 import { createGatewayServer } from './server/create-gateway-server.js';
 import { closeUpstreamPools } from './upstream/upstream-http.js';
 
@@ -45,6 +46,7 @@ export interface StartGatewayOptions {
 
 /** Starts the gateway's HTTP server on `settings.host:settings.port`. */
 export async function startGateway(settings: GatewaySettings, options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const redis = options.governance?.redis;
   const observability =
     options.observability ??
     (await startObservability({
@@ -53,6 +55,10 @@ export async function startGateway(settings: GatewaySettings, options: StartGate
       ...(options.governance === undefined
         ? {}
         : { database: { database: options.governance.store.database, backend: options.governance.store.backend }, costs: options.governance.costs }),
+      // Replicas sharing Redis share the live tail of the request log.
+      ...(redis === undefined || settings.observability?.logging.enabled === false
+        ? {}
+        : { tailChannel: await RedisLogTailChannel.connect({ url: redis.url, publisher: redis.connection, keyPrefix: redis.keyPrefix }) }),
     }));
   // With governance, /mcp identifies callers by the store's virtual keys (their `mcp_tools`).
   const mcpGateway = new McpGateway(settings, options.governance === undefined ? {} : { resolver: new GovernanceMcpIdentityResolver(options.governance.service) });

@@ -2,7 +2,8 @@
  * Two gateway processes (`heimdall serve`) sharing one PostgreSQL database and one Redis enforce
  * one budget and one rate limit together: a virtual key created on one replica works on the other,
  * its rate limit holds exactly across both, its budget is never overspent across both, and a
- * revocation on one replica takes effect on the other at once (Redis change notifications).
+ * revocation on one replica takes effect on the other at once (Redis change notifications), and the
+ * request log's live tail on one replica shows the requests the other served (Redis pub/sub).
  * Skipped with a notice when PostgreSQL or Redis is absent, a failure with HEIMDALL_REQUIRE_SERVICES=1.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startMockUpstream, type MockUpstream } from '../src/testing/mock-upstream.js';
+import { withTimeout } from '../src/testing/with-timeout.js';
 import { openAiChatCompletion, openAiUsage } from '../src/testing/openai-chat-sse.js';
 import {
   REDIS_TEST_URL,
@@ -169,7 +171,7 @@ describe('two gateway replicas on PostgreSQL + Redis', { skip }, () => {
     assert.ok(statuses.every((status) => status === 200 || status === 400), statuses.join(','));
     let spentUsd = Number.NaN;
     for (let attempt = 0; attempt < 60; attempt += 1) {
-      const listed = await admin(replicas[1], 'GET', `/api/budgets?virtual_key_id=${key.id}`);
+      const listed = await admin(replicas[1], 'GET', `/api/budgets?owner_type=virtual_key&owner_id=${key.id}`);
       const first = Array.isArray(listed.data) ? (listed.data[0] as Record<string, unknown>) : undefined;
       const current = first !== undefined && typeof first.current === 'object' && first.current !== null ? (first.current as Record<string, unknown>) : undefined;
       spentUsd = typeof current?.spent_usd === 'number' ? current.spent_usd : Number.NaN;
@@ -194,5 +196,62 @@ describe('two gateway replicas on PostgreSQL + Redis', { skip }, () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(status, 401);
+  });
+
+  it("the live tail on one replica shows the other replica's requests, each once", async () => {
+    const key = await createKey({ name: 'replicated-tail' });
+    const abort = new AbortController();
+    const tail = await fetch(`${replicas[0].url}/api/logs/tail?virtual_key=${key.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: abort.signal });
+    assert.equal(tail.status, 200);
+    const reader = (tail.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    const tailed: Array<Record<string, unknown>> = [];
+    /** Reads the tail until `done(buffered text)` holds. */
+    const readUntil = async (done: () => boolean): Promise<void> => {
+      while (!done()) {
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error('the tail ended');
+        buffered += decoder.decode(chunk.value, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const event = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const data = event.split('\n').find((line) => line.startsWith('data: '));
+          if (event.startsWith('event: log') && data !== undefined) tailed.push(JSON.parse(data.slice('data: '.length)) as Record<string, unknown>);
+          else if (event.startsWith(': heimdall request log tail')) tailed.push({ opened: true });
+        }
+      }
+    };
+    try {
+      // The opening comment comes once the replica listens to the others.
+      await withTimeout(readUntil(() => tailed.some((entry) => entry.opened === true)), 20_000, 'the tail did not open');
+      const served: string[] = [];
+      for (const replica of [replicas[1], replicas[0], replicas[1]]) {
+        const response = await infer(replica, key.secret);
+        assert.equal(response.status, 200);
+        await response.arrayBuffer();
+        served.push(replica.url);
+        const records = () => tailed.filter((entry) => entry.opened !== true);
+        await withTimeout(readUntil(() => records().length >= served.length), 20_000, `the tail on ${replicas[0].url} did not show request ${served.length} (served by ${replica.url})`);
+      }
+      const records = tailed.filter((entry) => entry.opened !== true);
+      assert.equal(records.length, 3);
+      assert.equal(new Set(records.map((record) => record.id)).size, 3, 'each record once (no echo)');
+      for (const record of records) {
+        assert.equal(record.virtualKeyName, 'replicated-tail');
+        assert.equal(record.status, 200);
+        assert.equal(record.inputTokens, 10);
+      }
+      // The tail and the shared store agree.
+      const listed = await admin(replicas[1], 'GET', `/api/logs?virtual_key=${key.id}`);
+      assert.deepEqual(
+        (Array.isArray(listed.data) ? (listed.data as Array<Record<string, unknown>>) : []).map((record) => record.id).sort(),
+        records.map((record) => record.id).sort(),
+      );
+    } finally {
+      abort.abort();
+      await reader.cancel().catch(() => undefined);
+    }
   });
 });

@@ -511,7 +511,7 @@ test('heimdall logs: filtered listing and --follow against a running gateway', a
   let followed = '';
   follower.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString('utf8')));
   // Wait until the tail is connected (the gateway has a subscriber), then send.
-  for (let waited = 0; waited < 200 && (observability.logQueue as unknown as { subscribers: Set<unknown> }).subscribers.size === 0; waited += 1) {
+  for (let waited = 0; waited < 200 && (observability.logTail?.listenerCount ?? 0) === 0; waited += 1) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const n of [0, 1, 2, 3]) assert.equal(await sendRequest(gateway, n), 200);

@@ -108,6 +108,7 @@ export const ProviderSchema = Type.Object(
     max_output_tokens: Nullable(Type.Number()),
     timeouts: Type.Object({ connect_ms: Nullable(Type.Number()), first_byte_ms: Nullable(Type.Number()), idle_ms: Nullable(Type.Number()) }),
     option_names: Type.Array(Type.String(), { description: 'Names of provider-kind-specific settings; values are not shown.' }),
+    deployments: Type.Record(Type.String(), Type.String(), { description: 'Model name → deployment for every key (the `deployments` setting); keys may override.' }),
     keys: Type.Array(ProviderKeySchema),
     created_at: Timestamp,
     updated_at: Timestamp,

@@ -4,6 +4,7 @@ import type { RunningGovernance } from '../governance/start-governance.js';
 import type { AdminAuthenticator, AdminPrincipal } from './admin-auth.js';
 import type { AdminUserStore } from './admin-user-store.js';
 import type { LoginThrottle } from './login-throttle.js';
+import type { RuntimeSettings } from './runtime-settings.js';
 import type { ServedProviders } from './served-providers.js';
 
 /**
@@ -26,6 +27,8 @@ export interface AdminServices {
   clock: () => number;
   /** The running gateway's providers: reloaded after a provider change, consulted before a removal. Absent in tests of the API alone. */
   servedProviders?: ServedProviders;
+  /** The settings changeable at run time (`/api/settings`). Absent in tests of the API alone. */
+  runtimeSettings?: RuntimeSettings;
 }
 
 /** A query parameter, for the documentation (handlers read `query`). */

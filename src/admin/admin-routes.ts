@@ -6,7 +6,9 @@ import { authRoutes } from './routes/auth-routes.js';
 import { limitRoutes } from './routes/limit-routes.js';
 import { organizationRoutes } from './routes/organization-routes.js';
 import { providerRoutes } from './routes/provider-routes.js';
+import { providerTestRoutes } from './routes/provider-test-routes.js';
 import { routingRoutes } from './routes/routing-routes.js';
+import { settingsRoutes } from './routes/settings-routes.js';
 import { virtualKeyRoutes } from './routes/virtual-key-routes.js';
 
 /** The path of the OpenAPI document. */
@@ -35,8 +37,10 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...organizationRoutes,
   ...virtualKeyRoutes,
   ...providerRoutes,
+  ...providerTestRoutes,
   ...limitRoutes,
   ...routingRoutes,
+  ...settingsRoutes,
   defineRoute({
     method: 'GET',
     path: OPENAPI_DOCUMENT_PATH,

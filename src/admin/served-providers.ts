@@ -134,6 +134,11 @@ export class ServedProviders {
     return routingRuntimeOf(this.#options.settings).engine;
   }
 
+  /** The served provider instance of that name (stored or zero-config), if any. */
+  instance(name: string): ProviderInstance | undefined {
+    return this.#options.settings.providers.get(name);
+  }
+
   /** The repository of routing rules saved through the admin API, when there is one. */
   get routingRules(): RoutingRuleRepository | undefined {
     return this.#options.routingRules;

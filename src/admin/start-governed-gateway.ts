@@ -6,6 +6,7 @@ import { REDIS_URL_VARIABLE, startGovernance, type RunningGovernance } from '../
 import { isLoopbackHost } from '../mcp/mcp-settings.js';
 import type { HeimdallStore } from '../storage/heimdall-store.js';
 import { redactUrl } from '../storage/open-database.js';
+import { GatewaySettingsRepository } from '../storage/repositories/gateway-settings-repository.js';
 import { RoutingAliasRepository } from '../storage/repositories/routing-alias-repository.js';
 import { RoutingRuleRepository } from '../storage/repositories/routing-rule-repository.js';
 import { systemClock, type Clock } from '../storage/repositories/repository-support.js';
@@ -15,6 +16,7 @@ import { AdminApi } from './admin-api.js';
 import { ADMIN_TOKEN_VARIABLE, AdminAuthenticator, resolveAdminToken, resolveInitialAdminUser } from './admin-auth.js';
 import { AdminUserStore } from './admin-user-store.js';
 import { LoginThrottle } from './login-throttle.js';
+import { RuntimeSettings } from './runtime-settings.js';
 import { buildSettingsWithProviders, servedProviderConfigs, ServedProviders } from './served-providers.js';
 
 /**
@@ -140,8 +142,17 @@ export async function startGovernedGateway(options: StartGovernedGatewayOptions)
     const servedProviders = new ServedProviders({ settings, config, governance, environment, log, routingRules, routingAliases });
     await servedProviders.loadRoutingRules();
     servedProviders.watch();
+    // Settings saved through /api/settings apply before the first request is served.
+    const runtimeSettings = new RuntimeSettings({
+      targets: { gateway: settings, governance: governance.service.settings },
+      repository: new GatewaySettingsRepository(governance.store.database, clock),
+      notifier: governance.notifier,
+      log,
+    });
+    await runtimeSettings.load();
+    runtimeSettings.watch();
     const api = new AdminApi(
-      { governance, authenticator, users, throttle: new LoginThrottle(), environment, clock, servedProviders },
+      { governance, authenticator, users, throttle: new LoginThrottle(), environment, clock, servedProviders, runtimeSettings },
       { maxBodyBytes: settings.maxBodyBytes },
     );
     let gateway: RunningGateway;
@@ -149,8 +160,11 @@ export async function startGovernedGateway(options: StartGovernedGatewayOptions)
       gateway = await startGateway(settings, { governance, admin: { authenticator, api } });
     } catch (error) {
       servedProviders.close();
+      runtimeSettings.close();
       throw error;
     }
+    const observability = gateway.observability;
+    runtimeSettings.purgeLog = () => observability.purge();
 
     const userCount = (await users.listUsers()).length;
     const credentials = [
@@ -177,6 +191,7 @@ export async function startGovernedGateway(options: StartGovernedGatewayOptions)
       warnings,
       close: async () => {
         servedProviders.close();
+        runtimeSettings.close();
         await gateway.close();
         await governance.close();
       },

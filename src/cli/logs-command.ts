@@ -18,16 +18,19 @@ export const LOGS_USAGE = `Usage: heimdall logs [--follow] [filters] [--limit N]
   --search TEXT        full-text search over logged content (not with --follow)
   --since TIME         from this time: ISO 8601, ms since the epoch, or a duration back (15m, 2h, 7d)
   --key KEY            only this virtual key (id or name)
+  --team ID            only this team
+  --api API            only this inbound API (anthropic, bedrock, genai)
   --kind KIND          only this request kind (main, subagent, background, title, compaction, other)
   --limit N            records to print without --follow (default 20)
 ${CLIENT_OPTIONS_HELP}`;
 
-/** One line per record: time, status, kind, provider/model, tokens, cost, latency. */
+/** One line per record: time, status, kind, provider/model, tokens, cost, latency (and the inbound API when it is not `/anthropic`). */
 export function formatLogLine(record: RequestLogSummary): string {
   const time = new Date(record.createdAt).toISOString().replace('T', ' ').replace('Z', '');
   const target = record.provider === undefined ? (record.modelRequested ?? '-') : `${record.provider}/${record.modelServed ?? '?'}`;
   const tokens = `${record.inputTokens}→${record.outputTokens}`;
   const extra = [
+    record.inboundApi === 'anthropic' ? '' : `via /${record.inboundApi}`,
     record.fallbackStep > 0 ? `fallback#${record.fallbackStep}` : '',
     record.errorMessage === undefined ? '' : `error: ${record.errorMessage.slice(0, 120)}`,
   ].filter((part) => part !== '');
@@ -48,6 +51,8 @@ export async function runLogsCommand(argv: string[], environment: NodeJS.Process
       search: { type: 'string' },
       since: { type: 'string' },
       key: { type: 'string' },
+      team: { type: 'string' },
+      api: { type: 'string' },
       kind: { type: 'string' },
       limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -68,6 +73,8 @@ export async function runLogsCommand(argv: string[], environment: NodeJS.Process
     search: values.search,
     since: values.since,
     virtual_key: values.key,
+    team: values.team,
+    inbound_api: values.api,
     request_kind: values.kind,
   };
   const client = new AdminClient({ url: values.url, adminToken: values['admin-token'] }, environment);

@@ -8,6 +8,7 @@ import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { DATABASE_URL_VARIABLE, REDIS_URL_VARIABLE } from '../governance/start-governance.js';
 import { StorageError } from '../storage/storage-errors.js';
 import { CliFailure, packageVersion, print } from './cli-support.js';
+import { DashboardFiles } from '../server/dashboard-static-files.js';
 
 /**
  * `heimdall serve`: starts the store (SQLite in the app directory, or PostgreSQL), governance, the
@@ -91,6 +92,7 @@ async function serve(argv: string[]): Promise<void> {
   const adminUser = running.initialAdminUser;
   print(`Heimdall ${packageVersion()} listening on ${base}
   Claude Code:   ANTHROPIC_BASE_URL=${base}/anthropic
+  Dashboard:     ${base}/${(await new DashboardFiles().available()) ? '' : ' (not built: npm run build)'}
   Health:        ${base}/health
   Config:        ${configPath ?? '(none: providers from environment variables)'}
   App dir:       ${appDirectory}

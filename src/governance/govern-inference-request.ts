@@ -56,8 +56,8 @@ export async function authenticateInferenceCaller(request: IncomingMessage): Pro
  * @param input.body the raw request body (its size estimates input tokens)
  * @param input.plan the planned targets (an `AnthropicRouting`, or `{targets: [{target}]}` where
  *   a surface serves one target); fallbacks the key may not use are removed from it
- * @param input.recorder the request's recorder, whose `consumedUsage()` is charged; without one
- *   (surfaces not observed yet) the reservation is released and nothing is charged
+ * @param input.recorder the request's recorder, whose `consumedUsage()` is charged (every
+ *   inference surface passes one); without one the reservation is released and nothing is charged
  * @param input.caller the caller as `authenticateForRouting` found it (the request is not
  *   authenticated again); absent: authenticated here
  * @throws GatewayError 401 / 403 / 400 / 429 (see `GovernanceService`)

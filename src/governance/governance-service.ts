@@ -553,6 +553,7 @@ export class GovernanceService {
     switch (change.kind) {
       case 'providers':
       case 'routing':
+      case 'settings':
         return;
       case 'all':
         this.#cacheGeneration += 1;

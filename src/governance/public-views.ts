@@ -145,9 +145,17 @@ export interface PublicProvider {
   timeouts: { connect_ms: number | null; first_byte_ms: number | null; idle_ms: number | null };
   /** Names of the provider-kind-specific settings; their values may be credentials and are not shown. */
   option_names: string[];
+  /** Model name → deployment (Azure deployment, Bedrock inference profile) for every key: the `deployments` setting, not a secret. */
+  deployments: Record<string, string>;
   keys: PublicProviderKey[];
   created_at: string | null;
   updated_at: string | null;
+}
+
+/** A `deployments` option as a name → deployment map (only string values; anything else is left out). */
+function deploymentsOf(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 export function publicProvider(provider: ProviderRecord): PublicProvider {
@@ -167,6 +175,7 @@ export function publicProvider(provider: ProviderRecord): PublicProvider {
       idle_ms: provider.timeouts.idleMs ?? null,
     },
     option_names: Object.keys(provider.options).sort(),
+    deployments: deploymentsOf(provider.options.deployments),
     keys: provider.keys.map(publicProviderKey),
     created_at: iso(provider.createdAt),
     updated_at: iso(provider.updatedAt),

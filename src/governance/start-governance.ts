@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { HeimdallConfig, ProviderConfig } from '../config/config-schema.js';
 import { resolveSecret, validateConfigObject } from '../config/load-config.js';
 import { LocalChangeNotifier, RedisChangeNotifier, type ChangeNotifier } from '../storage/counters/change-notifier.js';
@@ -43,6 +44,8 @@ export interface RunningGovernance {
   store: HeimdallStore;
   counters: CounterStore;
   notifier: ChangeNotifier;
+  /** The shared Redis when configured (URL, key prefix, the counters' open connection), for other cross-replica channels such as the request-log tail. */
+  redis?: { url: string; keyPrefix: string; connection: Redis };
   costs: CostCalculator;
   /** What seeding did to each config entry. */
   seedActions: SeedAction[];
@@ -140,6 +143,7 @@ export async function startGovernance(options: StartGovernanceOptions): Promise<
     const seedActions = options.seed === false ? [] : await seedStoreFromConfig(store, config, environment, clock);
     let counters: CounterStore;
     let notifier: ChangeNotifier;
+    let redis: RunningGovernance['redis'];
     if (redisUrl === undefined) {
       counters = new MemoryCounterStore();
       notifier = new LocalChangeNotifier();
@@ -149,6 +153,7 @@ export async function startGovernance(options: StartGovernanceOptions): Promise<
       counters = redisCounters;
       notifier = await RedisChangeNotifier.connect({ url: redisUrl, publisher: redisCounters.connection, keyPrefix, log });
       opened.unshift(notifier);
+      redis = { url: redisUrl, keyPrefix, connection: redisCounters.connection };
     }
     const costs = new CostCalculator(priceOverridesFromConfig(config));
     const service = new GovernanceService({ store, counters, notifier, costs, settings: governanceSettingsFromConfig(config), clock, log });
@@ -164,6 +169,7 @@ export async function startGovernance(options: StartGovernanceOptions): Promise<
       store,
       counters,
       notifier,
+      ...(redis === undefined ? {} : { redis }),
       costs,
       seedActions,
       encryptionKeySource: encryptionKey.source,

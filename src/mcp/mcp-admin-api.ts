@@ -6,6 +6,7 @@ import { ConfigError } from '../config/load-config.js';
 import { GatewayError } from '../core/errors.js';
 import { readRequestBody } from '../server/read-request-body.js';
 import { McpServerConfigSchema, MCP_UPSTREAM_NAME_PATTERN, type McpServerConfig } from './mcp-config-schema.js';
+import { aggregatedName, MCP_NAME_SEPARATOR } from './mcp-tool-names.js';
 import { buildMcpUpstreamSettings, type McpUpstreamSettings } from './mcp-settings.js';
 import { McpUpstreamConflictError, type McpUpstreamManager } from './mcp-upstream-manager.js';
 
@@ -17,7 +18,10 @@ import { McpUpstreamConflictError, type McpUpstreamManager } from './mcp-upstrea
  * - `POST /api/mcp/clients` — add one: `{"name": "<id>", …config entry}` (the shape of `mcp.servers.<id>`);
  * - `PUT /api/mcp/clients/{id}` — replace its config (reconnects);
  * - `DELETE /api/mcp/clients/{id}` — remove it;
- * - `POST /api/mcp/client/{id}/reconnect` (also `/api/mcp/clients/{id}/reconnect`) — reconnect now.
+ * - `POST /api/mcp/client/{id}/reconnect` (also `/api/mcp/clients/{id}/reconnect`) — reconnect now;
+ * - `GET /api/mcp/clients/{id}/tools` — the tools it serves now (empty unless connected): each with
+ *   the name callers see, the `<upstream>__<tool>` name virtual keys' `mcp_tools` patterns match,
+ *   and its description.
  *
  * Changes apply at once, without a restart, and last until the process ends (they are not written
  * back to the config file). Access as for the rest of the admin API ({@link requireAdmin}): the
@@ -112,7 +116,7 @@ export async function handleMcpAdminRequest(
   response: ServerResponse,
   path: string,
   manager: McpUpstreamManager,
-  options: { adminToken: string | undefined; maxBodyBytes: number },
+  options: { adminToken: string | undefined; maxBodyBytes: number; maxToolNameLength?: number },
 ): Promise<boolean> {
   const segments = path.slice(MCP_ADMIN_PREFIX.length).split('/').map(decodeURIComponent);
   const method = request.method ?? 'GET';
@@ -150,6 +154,20 @@ export async function handleMcpAdminRequest(
     if (upstream === undefined) throw new GatewayError('not_found_error', `no MCP server '${id}'`);
     await upstream.reconnect();
     sendJson(response, 200, upstream.status());
+    return true;
+  }
+  if (collection === 'clients' && action === 'tools' && segments.length === 3) {
+    if (method !== 'GET') throw new GatewayError('invalid_request_error', `method ${method} is not allowed on ${path}`, { status: 405 });
+    const upstream = manager.get(id);
+    if (upstream === undefined) throw new GatewayError('not_found_error', `no MCP server '${id}'`);
+    const status = upstream.status();
+    const tools = upstream.catalog.tools.map((tool) => ({
+      name: tool.name,
+      exposed_name: aggregatedName(id, tool.name, status.namespace, options.maxToolNameLength ?? 64),
+      access_name: `${id}${MCP_NAME_SEPARATOR}${tool.name}`,
+      ...(tool.description === undefined ? {} : { description: tool.description }),
+    }));
+    sendJson(response, 200, { id, state: status.state, tools });
     return true;
   }
   if (collection !== 'clients' || segments.length !== 2) throw new GatewayError('not_found_error', `no route for ${method} ${path}`);

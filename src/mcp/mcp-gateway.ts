@@ -102,7 +102,11 @@ export class McpGateway implements McpToolCallContext {
     if (path.startsWith(MCP_ADMIN_PREFIX)) {
       const dependencies = { manager: this.manager, resolver: this.resolver, credentials: this.credentials, maxBodyBytes: this.maxBodyBytes };
       if (await handleMcpCredentialsRequest(request, response, path, dependencies)) return true;
-      return handleMcpAdminRequest(request, response, path, this.manager, { adminToken: this.settings.adminToken, maxBodyBytes: this.maxBodyBytes });
+      return handleMcpAdminRequest(request, response, path, this.manager, {
+        adminToken: this.settings.adminToken,
+        maxBodyBytes: this.maxBodyBytes,
+        maxToolNameLength: this.settings.maxToolNameLength,
+      });
     }
     if (isOAuthDiscoveryPath(path)) {
       handleOAuthDiscovery(request, response, path);

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticateAdmin } from '../admin/admin-auth.js';
-import type { RequestLogFilter } from './logs/request-log-store.js';
+import { REQUEST_LOG_DIMENSIONS, type RequestLogDimension, type RequestLogFilter, type RequestLogGroup } from './logs/request-log-store.js';
 import type { RequestLogSummary } from './logs/request-log-record.js';
 import type { Observability } from './observability.js';
 
 /**
  * HTTP surface of observability: `GET /metrics` (Prometheus text format), `GET /api/logs`
- * (filtered, searched, cursor-paginated), `GET /api/logs/stats`, `GET /api/logs/tail` (SSE: each
+ * (filtered, searched, cursor-paginated), `GET /api/logs/stats` (totals, and on request a time
+ * series and breakdowns, see `statsShapeFromQuery`), `GET /api/logs/tail` (SSE: each
  * record as it lands), `GET /api/logs/{id}` (one record with its content). `/api/*` needs an
  * admin credential (`authenticateAdmin`: admin token, dashboard session, or loopback when none is
  * configured); so does `/metrics` unless `telemetry.metrics_public`.
@@ -14,6 +15,8 @@ import type { Observability } from './observability.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
+const DEFAULT_GROUP_LIMIT = 10;
+const MAX_GROUP_LIMIT = 100;
 /** Keep-alive comment interval on the tail stream, ms. */
 const TAIL_KEEPALIVE_MS = 15_000;
 
@@ -99,6 +102,33 @@ export function filterFromQuery(query: URLSearchParams, now: number): RequestLog
   return filter;
 }
 
+/**
+ * The optional parts of `/api/logs/stats`: `bucket` (a duration such as `5m` or `1h`, at least 1 s)
+ * adds `series`, totals per time bucket; `group_by` (comma-separated: provider, model, virtual_key,
+ * request_kind, team, customer) adds `groups`, totals per value, costliest first, at most
+ * `group_limit` (1–100, default 10) each.
+ * @throws LogQueryError for a malformed value
+ */
+export function statsShapeFromQuery(query: URLSearchParams): { bucketMs: number | undefined; groupBy: RequestLogDimension[]; groupLimit: number } {
+  const bucketText = query.get('bucket');
+  let bucketMs: number | undefined;
+  if (bucketText !== null && bucketText !== '') {
+    const parsed = parseDurationMs(bucketText);
+    if (parsed === undefined || parsed < 1000) throw new LogQueryError('bucket: expected a duration of at least 1s, such as 5m, 1h or 1d');
+    bucketMs = Math.round(parsed);
+  }
+  const groupBy: RequestLogDimension[] = [];
+  for (const name of (query.get('group_by') ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const dimension = REQUEST_LOG_DIMENSIONS.find((candidate) => candidate === name);
+    if (dimension === undefined) throw new LogQueryError(`group_by: ${name} is not one of ${REQUEST_LOG_DIMENSIONS.join(', ')}`);
+    if (!groupBy.includes(dimension)) groupBy.push(dimension);
+  }
+  const limitText = query.get('group_limit');
+  const groupLimit = limitText === null || limitText === '' ? DEFAULT_GROUP_LIMIT : parseNumber('group_limit', limitText);
+  if (!Number.isInteger(groupLimit) || groupLimit < 1 || groupLimit > MAX_GROUP_LIMIT) throw new LogQueryError(`group_limit: expected an integer from 1 to ${MAX_GROUP_LIMIT}`);
+  return { bucketMs, groupBy, groupLimit };
+}
+
 /** Whether a tailed record matches a filter (the fields a record carries; search is not applied live). */
 export function matchesFilter(record: RequestLogSummary, filter: RequestLogFilter): boolean {
   if (filter.provider !== undefined && record.provider !== filter.provider) return false;
@@ -142,16 +172,22 @@ export async function routeObservabilityRequest(observability: Observability, re
   try {
     const now = Date.now();
     if (path === '/api/logs/tail') {
-      if (queue === undefined) {
+      const tail = observability.logTail;
+      if (tail === undefined) {
         sendError(response, 404, 'not_found_error', 'the request log is off (logging.enabled) or has no store');
         return true;
       }
       const filter = filterFromQuery(url.searchParams, now);
       response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      response.write(': heimdall request log tail\n\n');
-      const unsubscribe = queue.subscribe((record) => {
+      // Every replica's records (with Redis); the opening comment is sent once they are being received.
+      const unsubscribe = await tail.subscribe((record) => {
         if (matchesFilter(record, filter)) response.write(`event: log\ndata: ${JSON.stringify(record)}\n\n`);
       });
+      if (response.destroyed) {
+        unsubscribe();
+        return true;
+      }
+      response.write(': heimdall request log tail\n\n');
       const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), TAIL_KEEPALIVE_MS);
       response.once('close', () => {
         clearInterval(keepAlive);
@@ -164,8 +200,19 @@ export async function routeObservabilityRequest(observability: Observability, re
         sendError(response, 404, 'not_found_error', 'the request log is off (logging.enabled) or has no store');
         return true;
       }
-      const stats = await store.stats(filterFromQuery(url.searchParams, now));
-      sendJson(response, 200, { ...stats, queue: queue?.stats ?? null, dropped: queue?.stats.dropped ?? 0 });
+      const filter = filterFromQuery(url.searchParams, now);
+      const { bucketMs, groupBy, groupLimit } = statsShapeFromQuery(url.searchParams);
+      const stats = await store.stats(filter);
+      const series = bucketMs === undefined ? undefined : await store.timeSeries(filter, bucketMs);
+      const groups: Partial<Record<RequestLogDimension, RequestLogGroup[]>> = {};
+      for (const dimension of groupBy) groups[dimension] = await store.breakdown(filter, dimension, groupLimit);
+      sendJson(response, 200, {
+        ...stats,
+        ...(series === undefined ? {} : { bucket_ms: bucketMs, series }),
+        ...(groupBy.length === 0 ? {} : { groups }),
+        queue: queue?.stats ?? null,
+        dropped: queue?.stats.dropped ?? 0,
+      });
       return true;
     }
     if (store === undefined) {

@@ -5,6 +5,7 @@ import type { HeimdallDatabase } from '../storage/database-schema.js';
 import { openDatabase, type DatabaseBackend, type DatabaseHandle } from '../storage/open-database.js';
 import type { Kysely } from 'kysely';
 import { RequestLogQueue } from './logs/request-log-queue.js';
+import { RequestLogTail, type LogTailChannel } from './logs/request-log-tail.js';
 import type { InboundApi } from './logs/request-log-record.js';
 import { RequestLogStore, type RequestLogWriter } from './logs/request-log-store.js';
 import { GatewayMetrics } from './metrics.js';
@@ -29,6 +30,11 @@ export interface StartObservabilityOptions {
   databaseUrl?: string;
   /** Where the default SQLite file lives; without it and without `database`, there is no request log. */
   appDirectory?: string;
+  /**
+   * Shares the live tail with other replicas (`RedisLogTailChannel` when Redis is configured);
+   * owned by the observability from here on (closed by its `close`).
+   */
+  tailChannel?: LogTailChannel;
   /** A writer in place of the store (tests: a store that stalls). */
   logWriter?: RequestLogWriter;
   /** USD price overrides (`pricing` config), as governance uses. */
@@ -45,7 +51,7 @@ export class Observability {
     readonly settings: ObservabilitySettings,
     readonly metrics: GatewayMetrics,
     readonly tracing: GatewayTracing,
-    /** Absent when the request log is off. */
+    /** Absent without a store (no shared store given and the request log off, or no app directory). */
     readonly logStore: RequestLogStore | undefined,
     readonly logQueue: RequestLogQueue | undefined,
     private readonly costs: CostCalculator,
@@ -53,6 +59,8 @@ export class Observability {
     private readonly ownedDatabase: DatabaseHandle | undefined,
     private readonly clock: () => number,
     private readonly log: (line: string) => void,
+    /** The live tail (`/api/logs/tail`): this replica's records, and other replicas' with a channel; absent when the request log is off. */
+    readonly logTail?: RequestLogTail,
   ) {
     if (logStore !== undefined) {
       void this.purge();
@@ -77,7 +85,8 @@ export class Observability {
     return new GatewayRequestRecorder({
       metrics: this.metrics,
       tracing: this.tracing,
-      queue: this.logQueue,
+      // `logging.enabled` may change at run time (`/api/settings`): checked per request.
+      queue: this.settings.logging.enabled ? this.logQueue : undefined,
       logContent: this.settings.logging.content,
       costs: this.costs,
       providerKind: (provider) => this.gateway?.providers.get(provider)?.definition.kind,
@@ -94,6 +103,7 @@ export class Observability {
   async close(): Promise<void> {
     if (this.purgeTimer !== undefined) clearInterval(this.purgeTimer);
     await this.logQueue?.close();
+    await this.logTail?.close();
     await this.tracing.close();
     await this.ownedDatabase?.close();
   }
@@ -113,7 +123,9 @@ export async function startObservability(options: StartObservabilityOptions = {}
   let store: RequestLogStore | undefined;
   let owned: DatabaseHandle | undefined;
   let writer: RequestLogWriter | undefined = options.logWriter;
-  if (settings.logging.enabled && writer === undefined) {
+  // With a shared store the log is set up even while `logging.enabled` is off, so that turning it
+  // on at run time (`/api/settings`) needs no restart; the recorder writes only while it is on.
+  if (writer === undefined && (settings.logging.enabled || options.database !== undefined)) {
     if (options.database !== undefined) {
       store = new RequestLogStore(options.database.database, options.database.backend, clock);
     } else if (options.appDirectory !== undefined || options.databaseUrl !== undefined) {
@@ -123,7 +135,7 @@ export async function startObservability(options: StartObservabilityOptions = {}
     writer = store;
   }
   const queue =
-    settings.logging.enabled && writer !== undefined
+    writer !== undefined
       ? new RequestLogQueue(writer, {
           maxRecords: settings.logging.queueMaxRecords,
           maxBytes: settings.logging.queueMaxBytes,
@@ -137,7 +149,9 @@ export async function startObservability(options: StartObservabilityOptions = {}
           },
         })
       : undefined;
-  return new Observability(settings, metrics, tracing, store, queue, options.costs ?? new CostCalculator(settings.priceOverrides), gateway, owned, clock, log);
+  const tail = queue === undefined ? undefined : new RequestLogTail(queue, options.tailChannel);
+  if (tail === undefined) await options.tailChannel?.close();
+  return new Observability(settings, metrics, tracing, store, queue, options.costs ?? new CostCalculator(settings.priceOverrides), gateway, owned, clock, log, tail);
 }
 
 const observabilityOfRequest = new WeakMap<IncomingMessage, Observability>();

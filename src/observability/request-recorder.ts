@@ -100,6 +100,8 @@ export class GatewayRequestRecorder implements RequestRecorder {
   private failure: unknown;
   private finished = false;
   private span: Span | undefined;
+  /** When the attempt now running started (attempts run one at a time), ms of `performance.now()`. */
+  private attemptRunningSince: number | undefined;
 
   constructor(private readonly services: RecorderServices) {
     this.startedAt = performance.now();
@@ -143,6 +145,7 @@ export class GatewayRequestRecorder implements RequestRecorder {
   async attempt<T>(attempt: Attempt, work: () => Promise<T>): Promise<T> {
     this.attempted = true;
     const started = performance.now();
+    this.attemptRunningSince = started;
     const logged: LoggedAttempt = { provider: attempt.target.instance.name, model: attempt.target.model, ...(attempt.key === undefined ? {} : { key: attempt.key.id }), outcome: 'failed' };
     this.ownAttempts.push(logged);
     const tracing = this.services.tracing;
@@ -171,6 +174,7 @@ export class GatewayRequestRecorder implements RequestRecorder {
       }
       throw error;
     } finally {
+      this.attemptRunningSince = undefined;
       this.upstreamMs += performance.now() - started;
     }
   }
@@ -239,6 +243,12 @@ export class GatewayRequestRecorder implements RequestRecorder {
     const usage = this.consumedUsage();
 
     const attempts: LoggedAttempt[] = this.routing === undefined ? this.ownAttempts : this.routing.attempts.map((attempt) => ({ ...attempt }));
+    // The response can close before the attempt that sent it has returned (a relayed answer ends
+    // with the last byte written): an answer that succeeded was served by the last attempt tried.
+    if (status < 400 && failure === undefined && !attempts.some((attempt) => attempt.outcome === 'served')) {
+      const last = attempts.filter((attempt) => attempt.outcome !== 'unavailable').at(-1);
+      if (last !== undefined && last.error === undefined) last.outcome = 'served';
+    }
     const served = attempts.find((attempt) => attempt.outcome === 'served') ?? attempts.filter((attempt) => attempt.outcome !== 'unavailable').at(-1);
     const targets = this.routing?.targets ?? [];
     const fallbackStep = served === undefined ? 0 : Math.max(0, targets.findIndex((planned) => planned.target.instance.name === served.provider && planned.target.model === served.model));
@@ -259,7 +269,8 @@ export class GatewayRequestRecorder implements RequestRecorder {
     const requestKind = this.root === undefined ? 'other' : classifyClaudeCodeRequest(this.root, this.headers);
     const streaming = this.root?.stream === true;
     const timeToFirstTokenMs = this.firstByteAt === undefined ? undefined : this.firstByteAt - this.startedAt;
-    const upstreamMs = this.attempted ? this.upstreamMs : undefined;
+    // An attempt still running when the response closed counts up to now.
+    const upstreamMs = this.attempted ? this.upstreamMs + (this.attemptRunningSince === undefined ? 0 : now - this.attemptRunningSince) : undefined;
 
     services.metrics.observeRequest({
       provider: provider ?? 'none',

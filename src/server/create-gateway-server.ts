@@ -14,6 +14,7 @@ import { bindGovernance } from '../governance/govern-inference-request.js';
 import type { GovernanceService } from '../governance/governance-service.js';
 import { readRequestBody } from './read-request-body.js';
 import { applyCorsHeaders } from './cors.js';
+import { acceptsHtml, DashboardFiles } from './dashboard-static-files.js';
 
 type BodyHandler = (request: IncomingMessage, response: ServerResponse, body: Buffer, settings: GatewaySettings) => Promise<void>;
 
@@ -52,6 +53,7 @@ async function route(
   mcpGateway?: McpGateway,
   admin?: GatewayAdmin,
   observability?: Observability,
+  dashboard?: DashboardFiles,
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://gateway.local');
   const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
@@ -75,6 +77,8 @@ async function route(
       sendJson(response, 200, { status: 'ok', providers: [...settings.providers.keys()] });
       return;
     }
+    // A browser opening `/` gets the dashboard; API clients probing `/` keep getting JSON.
+    if (path === '/' && dashboard !== undefined && acceptsHtml(request) && (await dashboard.serve(request, response, path))) return;
     if (path === '/' || path === '/anthropic') {
       // Claude Code sends `HEAD <base URL>` before its first request.
       sendJson(response, 200, { name: 'heimdall', anthropic_base_url: '/anthropic' });
@@ -100,6 +104,8 @@ async function route(
       return;
     }
   }
+  // The dashboard's files and, for browser navigations (`/logs`, `/keys`, …), its index.html.
+  if (dashboard !== undefined && (await dashboard.serve(request, response, path))) return;
   const known = postRoutes.has(path) || path === '/health' || path.startsWith('/anthropic/v1/models');
   if (known) throw new GatewayError('invalid_request_error', `method ${method} is not allowed on ${path}`, { status: 405 });
   throw new GatewayError('not_found_error', `no route for ${method} ${path}`);
@@ -108,7 +114,8 @@ async function route(
 /**
  * Creates the gateway's HTTP server (not yet listening). Every error that escapes a handler is
  * answered in Anthropic's error shape; an error after the response began closes it. `admin` (see
- * src/admin) serves `/api/…` and authenticates admin requests of every surface.
+ * src/admin) serves `/api/…` and authenticates admin requests of every surface. The built
+ * dashboard (`dist/dashboard/`, see dashboard-static-files.ts) is served on paths no route claims.
  */
 export function createGatewayServer(
   settings: GatewaySettings,
@@ -117,6 +124,7 @@ export function createGatewayServer(
   observability?: Observability,
   governance?: GovernanceService,
 ): Server {
+  const dashboard = new DashboardFiles();
   const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
     if (!applyCorsHeaders(request, response, settings.cors)) {
       sendAnthropicError(response, new GatewayError('permission_error', `origin ${request.headers.origin} is not allowed`));
@@ -126,7 +134,7 @@ export function createGatewayServer(
     if (admin !== undefined) bindAdminAuthenticator(request, admin.authenticator);
     if (observability !== undefined) bindObservability(request, observability); // observability hook
     if (governance !== undefined) bindGovernance(request, governance);
-    route(request, response, settings, mcpGateway, admin, observability).catch((error: unknown) => {
+    route(request, response, settings, mcpGateway, admin, observability, dashboard).catch((error: unknown) => {
       const gatewayError = toGatewayError(error);
       if (gatewayError.kind === 'api_error' && !(error instanceof GatewayError)) console.error('[heimdall] unexpected error:', error);
       sendAnthropicError(response, gatewayError);

@@ -266,6 +266,14 @@ export interface RoutingAliasTable {
   updated_at: number;
 }
 
+/** A gateway setting changed through the admin API (`/api/settings`), overriding the config file's value. */
+export interface GatewaySettingTable {
+  name: string;
+  /** The value as JSON text. */
+  value: string;
+  updated_at: number;
+}
+
 export interface HeimdallDatabase {
   customers: CustomerTable;
   teams: TeamTable;
@@ -283,4 +291,5 @@ export interface HeimdallDatabase {
   log_bodies: LogBodyTable;
   routing_rules: RoutingRuleTable;
   routing_aliases: RoutingAliasTable;
+  gateway_settings: GatewaySettingTable;
 }

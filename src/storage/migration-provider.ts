@@ -4,6 +4,7 @@ import * as adminUsers from './migrations/0002-admin-users.js';
 import * as requestLogs from './migrations/0003-request-logs.js';
 import * as routingRules from './migrations/0004-routing-rules.js';
 import * as virtualKeyFallbacks from './migrations/0005-virtual-key-fallbacks.js';
+import * as gatewaySettings from './migrations/0007-gateway-settings.js';
 
 /**
  * Every migration, imported statically so that they ship inside `dist/` with the rest of the code
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-request-logs': requestLogs,
   '0004-routing-rules': routingRules,
   '0005-virtual-key-fallbacks': virtualKeyFallbacks,
+  '0007-gateway-settings': gatewaySettings,
 };
 
 /** A Kysely `MigrationProvider` over the statically imported migrations. */

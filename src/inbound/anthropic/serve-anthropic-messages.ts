@@ -9,7 +9,7 @@ import type { StreamEventSink } from '../../core/stream-events.js';
 import type { ModelTarget } from '../../routing/resolve-model.js';
 import { TargetUnavailableError } from '../../routing/retry-policy.js';
 import type { AnthropicRouting } from '../../routing/route-anthropic-request.js';
-import { serveWithFallbacks, singleAttemptRuntime, type Attempt } from '../../routing/serve-with-fallbacks.js';
+import { serveWithFallbacks, singleAttemptRuntime, type Attempt, type PlannedTarget } from '../../routing/serve-with-fallbacks.js';
 import type { StreamKeepAlive } from '../../routing/stream-keepalive.js';
 import { dropForeignThinkingBlocks, heimdallThinkingSignature, stripForeignReasoningSignatures } from '../../routing/thinking-signatures.js';
 import { networkError, upstreamStatusError } from '../../upstream/upstream-http.js';
@@ -68,6 +68,11 @@ export interface AnthropicMessagesCall {
    * health-aware keys, keep-alive pings, `x-heimdall-route`. Absent: `target` alone, one attempt.
    */
   routing?: AnthropicRouting;
+  /**
+   * Without `routing`: the planned target as governance left it (`excludedKeyIds`: provider keys
+   * the virtual key may not use). Default `[{ target }]`.
+   */
+  plannedTargets?: PlannedTarget[];
   /** The request log / metrics / traces of this request (src/observability); absent: not recorded. */
   recorder?: RequestRecorder;
 }
@@ -105,7 +110,7 @@ export function droppedFieldsHeader(dropped: DroppedFieldLog): Record<string, st
  */
 export async function serveAnthropicMessages(call: AnthropicMessagesCall): Promise<void> {
   const routing = call.routing;
-  const targets = routing?.targets ?? [{ target: call.target }];
+  const targets = routing?.targets ?? call.plannedTargets ?? [{ target: call.target }];
   const attempts = routing?.attempts ?? [];
   const ticker = routing?.runtime.keepAlive;
   const commit = call.sink.commitEventStream;

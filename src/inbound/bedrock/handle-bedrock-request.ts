@@ -7,6 +7,7 @@ import { clientForInstance } from '../../providers/client-for-instance.js';
 import { bedrockRegion } from '../../providers/bedrock/bedrock-transport.js';
 import { AWS_EVENT_STREAM_CONTENT_TYPE, encodeEventMessage } from '../../providers/bedrock/aws-event-stream.js';
 import type { UpstreamCall } from '../../providers/provider.js';
+import { serveWithFallbacks, singleAttemptRuntime, type PlannedTarget } from '../../routing/serve-with-fallbacks.js';
 import type { ModelTarget } from '../../routing/resolve-model.js';
 import { selectProviderKey } from '../../routing/select-provider-key.js';
 import { readRequestBody } from '../../server/read-request-body.js';
@@ -23,6 +24,8 @@ import { ConverseStreamEncoder } from './converse-stream-encoder.js';
 import { encodeConverseResponse } from './encode-converse-response.js';
 import { parseConverseRequest } from './parse-converse-request.js';
 import { startRequestRecorder } from '../../observability/observability.js';
+import { recordTranslatedResponse, TranslatedStreamRecorder, teeStreamEvents } from '../../observability/translated-answer-recorder.js';
+import { converseLogView } from './converse-log-view.js';
 import { configuredBedrockInstance, resolveBedrockModel } from './resolve-bedrock-model.js';
 
 /** The path prefix of the Bedrock surface. */
@@ -73,65 +76,98 @@ export function normalizeBedrockAnthropicBody(root: JsonObject, request: Incomin
 async function handleInvoke(request: IncomingMessage, response: ServerResponse, modelId: string, stream: boolean, settings: GatewaySettings): Promise<void> {
   const body = await readRequestBody(request, settings.maxBodyBytes);
   const root = parseJsonBody(body);
-  const target = resolveBedrockModel(modelId, settings.providers);
-  normalizeBedrockAnthropicBody(root, request, target.model, stream);
-  const anthropicBody = Buffer.from(JSON.stringify(root));
-  const recorder = startRequestRecorder(request, response, { inboundApi: 'bedrock', root, body: anthropicBody }); // observability hook
-  await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
-  const abort = abortOnClientDisconnect(request, response);
-  await serveAnthropicMessages({
-    root,
-    body: anthropicBody,
-    requestedModel: modelId,
-    target,
-    request,
-    signal: abort.signal,
-    sink: bedrockInvokeSink(response),
-    recorder,
-  });
+  root.model = modelId; // until resolved: the recorder reads the model asked for (an unknown one is recorded too)
+  root.stream = stream;
+  const recorder = startRequestRecorder(request, response, { inboundApi: 'bedrock', root, body }); // observability hook
+  try {
+    const target = resolveBedrockModel(modelId, settings.providers);
+    normalizeBedrockAnthropicBody(root, request, target.model, stream);
+    const anthropicBody = Buffer.from(JSON.stringify(root));
+    const plan = { targets: [{ target }] as PlannedTarget[] };
+    await governInferenceRequest(request, response, { root, body: anthropicBody, plan, recorder }); // governance
+    const abort = abortOnClientDisconnect(request, response);
+    await serveAnthropicMessages({
+      root,
+      body: anthropicBody,
+      requestedModel: modelId,
+      target,
+      plannedTargets: plan.targets,
+      request,
+      signal: abort.signal,
+      sink: bedrockInvokeSink(response),
+      recorder,
+    });
+  } catch (error) {
+    recorder.error(error); // observability hook
+    throw error;
+  }
 }
 
-/** `POST /bedrock/model/{modelId}/converse[-stream]`: Converse → IR → any provider with a chat client. */
+/**
+ * `POST /bedrock/model/{modelId}/converse[-stream]`: Converse → IR → any provider with a chat
+ * client. Recorded like the Anthropic surfaces (request log, metrics, traces: the answer is logged
+ * as an Anthropic Message) and governed with the same reservation: admitted before anything is
+ * forwarded, charged with the consumed usage when the response closes — completed, failed or
+ * aborted by the caller.
+ */
 async function handleConverse(request: IncomingMessage, response: ServerResponse, modelId: string, stream: boolean, settings: GatewaySettings): Promise<void> {
   const startedAt = Date.now();
   const body = await readRequestBody(request, settings.maxBodyBytes);
   const root = parseJsonBody(body);
-  const target = resolveBedrockModel(modelId, settings.providers);
-  const chat = clientForInstance(target.instance).chat;
-  if (chat === undefined) {
-    throw new GatewayError('invalid_request_error', `provider '${target.instance.name}' cannot serve Converse requests (it has no translating client)`);
-  }
-  const dropped = new DroppedFieldLog();
-  const gatewayRequest = parseConverseRequest(root, dropped, stream);
-  gatewayRequest.model = target.model;
-  // Governance: authentication, allowed models, rate limits; Converse usage is not yet observed, so budgets are not charged here.
-  await governInferenceRequest(request, response, { root, body, plan: { targets: [{ target }] } });
-  const abort = abortOnClientDisconnect(request, response);
-  const call = upstreamCallFor(target, request, abort.signal, dropped);
-
-  if (!stream) {
-    const result = await chat.complete(gatewayRequest, call);
-    response.writeHead(200, { 'content-type': 'application/json', ...routeHeaders(target, dropped) });
-    response.end(JSON.stringify(encodeConverseResponse(result, Date.now() - startedAt)));
-    return;
-  }
-  const providerStream = await chat.stream(gatewayRequest, call);
-  response.writeHead(200, { 'content-type': AWS_EVENT_STREAM_CONTENT_TYPE, ...routeHeaders(target, dropped) });
-  const encoder = new ConverseStreamEncoder((eventType, payload) => response.write(encodeEventMessage(eventType, JSON.stringify(payload))), startedAt);
-  encoder.start();
+  const view = converseLogView(root, modelId, stream);
+  const recorder = startRequestRecorder(request, response, { inboundApi: 'bedrock', root: view, body }); // observability hook
   try {
-    await providerStream.pipeTo(encoder);
-    encoder.end();
-  } catch (error) {
-    if (abort.signal.aborted) {
-      response.destroy();
-      return;
+    const target = resolveBedrockModel(modelId, settings.providers);
+    const chat = clientForInstance(target.instance).chat;
+    if (chat === undefined) {
+      throw new GatewayError('invalid_request_error', `provider '${target.instance.name}' cannot serve Converse requests (it has no translating client)`);
     }
-    const failure = error instanceof GatewayError ? error : networkError(target.instance.name, error);
-    encoder.fail(failure);
-    response.write(bedrockStreamException(failure.kind, failure.message));
+    const dropped = new DroppedFieldLog();
+    const gatewayRequest = parseConverseRequest(root, dropped, stream);
+    gatewayRequest.model = target.model;
+    const plan = { targets: [{ target }] as PlannedTarget[] };
+    await governInferenceRequest(request, response, { root: view, body, plan, recorder }); // governance: virtual key, allowed models, rate limits, budgets
+    const abort = abortOnClientDisconnect(request, response);
+    await serveWithFallbacks({ targets: plan.targets, runtime: singleAttemptRuntime(), signal: abort.signal, attempts: [] }, (attempt) =>
+      recorder.attempt(attempt, async () => {
+        // observability hook: the attempt is timed and traced
+        const call: UpstreamCall = { instance: target.instance, key: attempt.key, model: target.model, signal: abort.signal, inboundHeaders: request.headers, dropped };
+        if (!stream) {
+          const result = await chat.complete(gatewayRequest, call);
+          recorder.dropped(dropped.entries); // observability hook
+          recordTranslatedResponse(recorder, result, modelId); // observability hook
+          response.writeHead(200, { 'content-type': 'application/json', ...routeHeaders(target, dropped) });
+          response.end(JSON.stringify(encodeConverseResponse(result, Date.now() - startedAt)));
+          return;
+        }
+        const providerStream = await chat.stream(gatewayRequest, call);
+        recorder.dropped(dropped.entries); // observability hook
+        response.writeHead(200, { 'content-type': AWS_EVENT_STREAM_CONTENT_TYPE, ...routeHeaders(target, dropped) });
+        const encoder = new ConverseStreamEncoder((eventType, payload) => response.write(encodeEventMessage(eventType, JSON.stringify(payload))), startedAt);
+        const recorded = new TranslatedStreamRecorder(recorder, modelId); // observability hook: the answer as an Anthropic Message
+        encoder.start();
+        recorded.start();
+        try {
+          await providerStream.pipeTo(teeStreamEvents(encoder, recorded));
+          encoder.end();
+          recorded.end();
+        } catch (error) {
+          if (abort.signal.aborted) {
+            response.destroy();
+            return;
+          }
+          const failure = error instanceof GatewayError ? error : networkError(target.instance.name, error);
+          encoder.fail(failure);
+          recorded.fail(failure);
+          response.write(bedrockStreamException(failure.kind, failure.message));
+        }
+        response.end();
+      }),
+    );
+  } catch (error) {
+    recorder.error(error); // observability hook
+    throw error;
   }
-  response.end();
 }
 
 /**

@@ -14,6 +14,7 @@ import { authenticateInferenceCaller, governInferenceRequest } from '../../gover
 import type { GenaiPath } from './parse-genai-path.js';
 import { startRequestRecorder } from '../../observability/observability.js';
 import { resolveGenaiTarget } from './resolve-genai-target.js';
+import type { PlannedTarget } from '../../routing/serve-with-fallbacks.js';
 
 /**
  * Turns a Vertex-format Anthropic body (`anthropic_version` in the body, no `model`, betas maybe in
@@ -50,24 +51,32 @@ export async function serveVertexAnthropicMessages(
   settings: GatewaySettings,
 ): Promise<void> {
   const root = parseJsonBody(body);
-  const target = resolveGenaiTarget(path, settings);
-  toAnthropicBody(root, target.model, request);
+  root.model = path.model; // until resolved: the recorder reads the model asked for (an unknown one is recorded too)
   if (path.method === 'streamRawPredict' && root.stream === undefined) root.stream = true;
-  const anthropicBody = Buffer.from(JSON.stringify(root));
-  const recorder = startRequestRecorder(request, response, { inboundApi: 'genai', root, body: anthropicBody }); // observability hook
-  await governInferenceRequest(request, response, { root, body: anthropicBody, plan: { targets: [{ target }] }, recorder }); // governance
-  const abort = abortOnClientDisconnect(request, response);
-  await serveAnthropicMessages({
-    root,
-    body: anthropicBody,
-    requestedModel: path.model,
-    target,
-    request,
-    signal: abort.signal,
-    sink: sseResponseSink(response),
-    cloudBody: true,
-    recorder,
-  });
+  const recorder = startRequestRecorder(request, response, { inboundApi: 'genai', root, body }); // observability hook
+  try {
+    const target = resolveGenaiTarget(path, settings);
+    toAnthropicBody(root, target.model, request);
+    const anthropicBody = Buffer.from(JSON.stringify(root));
+    const plan = { targets: [{ target }] as PlannedTarget[] };
+    await governInferenceRequest(request, response, { root, body: anthropicBody, plan, recorder }); // governance
+    const abort = abortOnClientDisconnect(request, response);
+    await serveAnthropicMessages({
+      root,
+      body: anthropicBody,
+      requestedModel: path.model,
+      target,
+      plannedTargets: plan.targets,
+      request,
+      signal: abort.signal,
+      sink: sseResponseSink(response),
+      cloudBody: true,
+      recorder,
+    });
+  } catch (error) {
+    recorder.error(error); // observability hook
+    throw error;
+  }
 }
 
 /**

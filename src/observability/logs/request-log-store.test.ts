@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openDatabase } from '../../storage/open-database.js';
+import { createScratchPostgresDatabase, skipWithoutPostgres } from '../../testing/services.js';
 import { RequestLogQueue } from './request-log-queue.js';
 import type { RequestLogRecord } from './request-log-record.js';
 import { ftsQuery, RequestLogStore, searchTextOf } from './request-log-store.js';
@@ -93,3 +94,51 @@ test('queue: bounded, drops counted, flush writes in batches, subscribers get wr
   await queue.close();
   assert.equal(queue.enqueue(record({ id: 'late' })), false);
 });
+
+/** Time series and breakdowns of `/api/logs/stats`, on SQLite and (when reachable) PostgreSQL. */
+for (const backend of ['sqlite', 'postgres'] as const) {
+  test(`store (${backend}): totals per time bucket and per provider, model, virtual key and request kind`, async (context) => {
+    if (backend === 'postgres') {
+      const skip = await skipWithoutPostgres();
+      if (skip !== false) {
+        context.skip(skip);
+        return;
+      }
+    }
+    const scratch = backend === 'postgres' ? await createScratchPostgresDatabase() : undefined;
+    const handle = await openDatabase(scratch === undefined ? { url: 'sqlite::memory:', appDirectory: '.' } : { url: scratch.url, appDirectory: '.' });
+    try {
+      const hour = 3_600_000;
+      const base = 1000 * hour; // a multiple of the bucket length
+      const store = new RequestLogStore(handle.database, handle.backend, () => base + 3 * hour);
+      await store.write([
+        record({ id: 'a', createdAt: base + 10, provider: 'anth', costUsd: 0.5, latencyMs: 100, virtualKeyId: 'vk1', virtualKeyName: 'alice' }),
+        record({ id: 'b', createdAt: base + 20, provider: 'oai', modelServed: 'gpt-x', costUsd: 0.25, latencyMs: 300, status: 500, errorType: 'api_error', virtualKeyId: 'vk2', virtualKeyName: 'bob' }),
+        record({ id: 'c', createdAt: base + 2 * hour + 5, provider: 'anth', costUsd: 1, latencyMs: 200, requestKind: 'subagent', virtualKeyId: 'vk1', virtualKeyName: 'alice' }),
+        record({ id: 'd', createdAt: base + 2 * hour + 6, provider: 'anth', modelServed: undefined, modelRequested: 'claude-asked', costUsd: 0, inputTokens: 7 }),
+      ]);
+      const series = await store.timeSeries({}, hour);
+      assert.deepEqual(
+        series.map((bucket) => [bucket.start, bucket.requests, bucket.errors, bucket.inputTokens, bucket.costUsd, bucket.averageLatencyMs]),
+        [
+          [base, 2, 1, 20, 0.75, 200],
+          [base + 2 * hour, 2, 0, 17, 1, 150],
+        ],
+      );
+      assert.deepEqual((await store.timeSeries({ provider: 'oai' }, hour)).map((bucket) => bucket.requests), [1]);
+      await assert.rejects(store.timeSeries({}, 10), RangeError);
+
+      const providers = await store.breakdown({}, 'provider', 10);
+      assert.deepEqual(providers.map((group) => [group.key, group.requests, group.costUsd]), [['anth', 3, 1.5], ['oai', 1, 0.25]]);
+      const models = await store.breakdown({}, 'model', 10);
+      assert.deepEqual(models.map((group) => group.key), ['claude-x', 'gpt-x', 'claude-asked']);
+      const keys = await store.breakdown({}, 'virtual_key', 1);
+      assert.deepEqual(keys.map((group) => [group.key, group.label, group.costUsd]), [['vk1', 'alice', 1.5]]);
+      const kinds = await store.breakdown({ from: base + hour }, 'request_kind', 10);
+      assert.deepEqual(kinds.map((group) => [group.key, group.requests]), [['subagent', 1], ['main', 1]]);
+    } finally {
+      await handle.close();
+      await scratch?.drop();
+    }
+  });
+}

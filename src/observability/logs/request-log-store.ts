@@ -56,9 +56,92 @@ export interface RequestLogStats {
   timeToFirstTokenMs: { p50: number | null; p90: number | null; p99: number | null };
 }
 
+/** Totals of a slice of the log (a time bucket or a group). Tokens are counts, cost USD, latency ms. */
+export interface RequestLogTotals {
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Mean latency, ms (null without requests). */
+  averageLatencyMs: number | null;
+}
+
+/** One time bucket of {@link RequestLogStore.timeSeries}. */
+export interface RequestLogBucket extends RequestLogTotals {
+  /** Start of the bucket, ms since the epoch (a multiple of the bucket length). */
+  start: number;
+}
+
+/** The dimensions {@link RequestLogStore.breakdown} groups by. `model` is the model served (else asked for). */
+export const REQUEST_LOG_DIMENSIONS = ['provider', 'model', 'virtual_key', 'request_kind', 'team', 'customer'] as const;
+export type RequestLogDimension = (typeof REQUEST_LOG_DIMENSIONS)[number];
+
+/** One group of {@link RequestLogStore.breakdown}. */
+export interface RequestLogGroup extends RequestLogTotals {
+  /** The value grouped on (a virtual key's id for `virtual_key`); null for records without one. */
+  key: string | null;
+  /** A virtual key's name; the key itself for other dimensions. */
+  label: string | null;
+}
+
+/** Buckets a time series returns at most (the newest ones). */
+export const MAX_TIME_BUCKETS = 1000;
+
 const MICRO = 1_000_000;
 /** Body hashes remembered as stored, at most. */
 const MAX_REMEMBERED_BODIES = 10_000;
+
+function dimensionExpression(dimension: RequestLogDimension) {
+  switch (dimension) {
+    case 'provider':
+      return sql<string | null>`${sql.ref('provider')}`;
+    case 'model':
+      return sql<string | null>`coalesce(${sql.ref('model_served')}, ${sql.ref('model_requested')})`;
+    case 'virtual_key':
+      return sql<string | null>`${sql.ref('virtual_key_id')}`;
+    case 'request_kind':
+      return sql<string | null>`${sql.ref('request_kind')}`;
+    case 'team':
+      return sql<string | null>`${sql.ref('team_id')}`;
+    case 'customer':
+      return sql<string | null>`${sql.ref('customer_id')}`;
+    default: {
+      const unknown: never = dimension;
+      throw new RangeError(`unknown dimension ${String(unknown)}`);
+    }
+  }
+}
+
+/** The aggregate columns of {@link RequestLogTotals} (numbers may come back as text from PostgreSQL). */
+function totalsSelection(eb: ExpressionBuilder<HeimdallDatabase, 'request_logs'>) {
+  return [
+    eb.fn.countAll<number | string>().as('requests'),
+    eb.fn.sum<number | string>(eb.case().when(eb.or([eb('status', '>=', 400), eb('error_type', 'is not', null)])).then(1).else(0).end()).as('errors'),
+    eb.fn.sum<number | string>('input_tokens').as('input_tokens'),
+    eb.fn.sum<number | string>('output_tokens').as('output_tokens'),
+    eb.fn.sum<number | string>('cost_micro_usd').as('cost_micro_usd'),
+    eb.fn.avg<number | string | null>('latency_ms').as('average_latency_ms'),
+  ] as const;
+}
+
+function totalsOf(row: {
+  requests: number | string | null;
+  errors: number | string | null;
+  input_tokens: number | string | null;
+  output_tokens: number | string | null;
+  cost_micro_usd: number | string | null;
+  average_latency_ms: number | string | null;
+}): RequestLogTotals {
+  return {
+    requests: Number(row.requests ?? 0),
+    errors: Number(row.errors ?? 0),
+    inputTokens: Number(row.input_tokens ?? 0),
+    outputTokens: Number(row.output_tokens ?? 0),
+    costUsd: Number(row.cost_micro_usd ?? 0) / MICRO,
+    averageLatencyMs: row.average_latency_ms === null ? null : Number(row.average_latency_ms),
+  };
+}
 
 /** SHA-256 of a text, lower-case hex. */
 export function contentHash(text: string): string {
@@ -417,6 +500,44 @@ export class RequestLogStore implements RequestLogWriter {
         p99: await percentile('time_to_first_token_ms', ttftCount, 0.99),
       },
     };
+  }
+
+  /**
+   * Totals per time bucket of `bucketMs` (buckets aligned on multiples of it since the epoch),
+   * oldest first; buckets without requests are left out; at most {@link MAX_TIME_BUCKETS}, the newest.
+   * @param bucketMs whole ms, at least 1000
+   */
+  async timeSeries(filter: RequestLogFilter, bucketMs: number): Promise<RequestLogBucket[]> {
+    if (!Number.isInteger(bucketMs) || bucketMs < 1000) throw new RangeError(`bucket length must be a whole number of ms, at least 1000 (got ${bucketMs})`);
+    const bucket = sql<number | string>`(${sql.ref('created_at')} / ${sql.lit(bucketMs)}) * ${sql.lit(bucketMs)}`;
+    const rows = await this.database
+      .selectFrom('request_logs')
+      .where(this.whereFilter(filter))
+      .select((eb) => [bucket.as('bucket'), ...totalsSelection(eb)])
+      .groupBy(bucket)
+      .orderBy(bucket, 'desc')
+      .limit(MAX_TIME_BUCKETS)
+      .execute();
+    return rows.map((row) => ({ start: Number(row.bucket), ...totalsOf(row) })).reverse();
+  }
+
+  /**
+   * Totals per value of `dimension`, the costliest first (then the most requests), at most `limit` groups.
+   * @param limit groups, 1–100
+   */
+  async breakdown(filter: RequestLogFilter, dimension: RequestLogDimension, limit: number): Promise<RequestLogGroup[]> {
+    const key = dimensionExpression(dimension);
+    const label = dimension === 'virtual_key' ? sql<string | null>`max(${sql.ref('virtual_key_name')})` : key;
+    const rows = await this.database
+      .selectFrom('request_logs')
+      .where(this.whereFilter(filter))
+      .select((eb) => [key.as('key'), label.as('label'), ...totalsSelection(eb)])
+      .groupBy(key)
+      .orderBy(sql`sum(${sql.ref('cost_micro_usd')})`, 'desc')
+      .orderBy(sql`count(*)`, 'desc')
+      .limit(Math.max(1, Math.min(100, Math.floor(limit))))
+      .execute();
+    return rows.map((row) => ({ key: row.key ?? null, label: row.label ?? null, ...totalsOf(row) }));
   }
 
   /** One record with its bodies (`requestBody` as stored text, `responseBody` parsed), or undefined. */

@@ -6,9 +6,10 @@ import { createRedisConnection } from './redis-counter-store.js';
  * A change that caches must drop: one virtual key (revoked, edited, rotated), everything
  * governance caches (budgets, rate limits, teams, customers, seeding), or the provider
  * configuration (providers and their keys: the request path reloads its provider settings), or the
- * routing rules saved through the admin API (every replica reloads them).
+ * routing rules saved through the admin API (every replica reloads them), or the gateway settings
+ * changed through the admin API (`/api/settings`: every replica applies them).
  */
-export type GovernanceChange = { kind: 'virtual-key'; virtualKeyId: string } | { kind: 'all' } | { kind: 'providers' } | { kind: 'routing' };
+export type GovernanceChange = { kind: 'virtual-key'; virtualKeyId: string } | { kind: 'all' } | { kind: 'providers' } | { kind: 'routing' } | { kind: 'settings' };
 
 /** Tells every replica's caches about changes. */
 export interface ChangeNotifier {
@@ -68,6 +69,7 @@ function parseChange(value: unknown): GovernanceChange | undefined {
   if (record.kind === 'all') return { kind: 'all' };
   if (record.kind === 'providers') return { kind: 'providers' };
   if (record.kind === 'routing') return { kind: 'routing' };
+  if (record.kind === 'settings') return { kind: 'settings' };
   if (record.kind === 'virtual-key' && typeof record.virtualKeyId === 'string') return { kind: 'virtual-key', virtualKeyId: record.virtualKeyId };
   return undefined;
 }
