@@ -3,7 +3,8 @@
  * routes the next request (to a mock OpenAI upstream on 127.0.0.1, `x-heimdall-route` naming the
  * rule), a bad CEL expression is refused with its position, changes and deletions apply without a
  * restart, `explain` names the matching rule, config rules are read-only, and saved rules survive
- * a restart on the same app directory (SQLite).
+ * a restart on the same app directory (SQLite). Model aliases likewise: created, replaced and
+ * deleted through `/api/routing/aliases/{name}`, validated, applied at once, kept across a restart.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,6 +51,7 @@ function configFor(upstream: MockUpstream): HeimdallConfig {
       anthropic: { type: 'anthropic', base_url: 'http://127.0.0.1:9', keys: [{ name: 'main', value: 'sk-ant-test' }] },
     },
     routing: { rules: [{ name: 'from-config', expression: 'model == "config-model"', targets: [{ provider: 'openai', model: 'gpt-config' }] }] },
+    aliases: { 'config-alias': 'openai/gpt-config-alias' },
     admin: { token: 'env.TEST_ADMIN_TOKEN' },
   };
 }
@@ -155,6 +157,68 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`routing rules t
     assert.equal(unrouted.status, 400, 'sonnet-model names nothing configured without the rule');
     await unrouted.text();
   });
+
+  it('creates and replaces a model alias through the API; the next request follows it', async () => {
+    const created = await adminCall(gateway.url, 'PUT', '/api/routing/aliases/haiku-model', { target: 'openai/gpt-haiku' });
+    assert.equal(created.status, 200, JSON.stringify(created.data));
+    assert.deepEqual(
+      { ...(created.data as Record<string, unknown>), created_at: null, updated_at: null },
+      { name: 'haiku-model', target: 'openai/gpt-haiku', source: 'api', loaded: true, created_at: null, updated_at: null },
+    );
+    const response = await sendMessage(gateway.url, 'haiku-model');
+    assert.equal(response.status, 200, await response.clone().text());
+    await response.json();
+    assert.equal((upstream.requests.at(-1)?.json as { model: string }).model, 'gpt-haiku');
+
+    assert.equal((await adminCall(gateway.url, 'PUT', '/api/routing/aliases/haiku-model', { target: 'openai/gpt-haiku-2' })).status, 200);
+    const replaced = await sendMessage(gateway.url, 'haiku-model');
+    assert.equal(replaced.status, 200);
+    await replaced.json();
+    assert.equal((upstream.requests.at(-1)?.json as { model: string }).model, 'gpt-haiku-2');
+
+    const listed = await adminCall(gateway.url, 'GET', '/api/routing/aliases');
+    const body = listed.data as { data: Record<string, string>; aliases: Array<{ name: string; target: string; source: string; loaded: boolean }> };
+    assert.deepEqual(body.data, { 'config-alias': 'openai/gpt-config-alias', 'haiku-model': 'openai/gpt-haiku-2' });
+    assert.deepEqual(
+      body.aliases.map((alias) => [alias.name, alias.target, alias.source, alias.loaded]),
+      [
+        ['config-alias', 'openai/gpt-config-alias', 'config', true],
+        ['haiku-model', 'openai/gpt-haiku-2', 'api', true],
+      ],
+    );
+  });
+
+  it('refuses an alias whose target resolves to nothing or is another alias (400), and config aliases (409)', async () => {
+    const unknown = await adminCall(gateway.url, 'PUT', '/api/routing/aliases/lost-model', { target: 'nowhere/model-x' });
+    assert.equal(unknown.status, 400);
+    const error = (unknown.data as { error: { param: string; code: string; message: string } }).error;
+    assert.deepEqual([error.param, error.code], ['target', 'invalid_routing_alias']);
+    assert.match(error.message, /nowhere/);
+    const chained = await adminCall(gateway.url, 'PUT', '/api/routing/aliases/chained-model', { target: 'config-alias' });
+    assert.equal(chained.status, 400);
+    assert.match((chained.data as { error: { message: string } }).error.message, /do not chain/);
+    assert.equal((await adminCall(gateway.url, 'PUT', '/api/routing/aliases/bad%20name', { target: 'openai/gpt-x' })).status, 400);
+    assert.equal((await adminCall(gateway.url, 'PUT', '/api/routing/aliases/lost-model', { target: 'openai/gpt-x', extra: true })).status, 400);
+    assert.equal((await adminCall(gateway.url, 'PUT', '/api/routing/aliases/config-alias', { target: 'openai/gpt-x' })).status, 409);
+    assert.equal((await adminCall(gateway.url, 'DELETE', '/api/routing/aliases/config-alias')).status, 409);
+    const names = Object.keys(((await adminCall(gateway.url, 'GET', '/api/routing/aliases')).data as { data: Record<string, string> }).data);
+    assert.deepEqual(names.sort(), ['config-alias', 'haiku-model'], 'nothing refused was saved');
+  });
+
+  it('deletes an alias at once, unless a rule falls back to it (409)', async () => {
+    const rule = { name: 'falls-back-to-alias', expression: 'model == "x-model"', targets: [{ provider: 'openai', model: 'gpt-x' }], fallbacks: ['haiku-model'] };
+    assert.equal((await adminCall(gateway.url, 'POST', '/api/routing/rules', rule)).status, 201);
+    const inUse = await adminCall(gateway.url, 'DELETE', '/api/routing/aliases/haiku-model');
+    assert.equal(inUse.status, 409);
+    assert.match((inUse.data as { error: { message: string } }).error.message, /falls-back-to-alias/);
+    assert.equal((await adminCall(gateway.url, 'DELETE', '/api/routing/rules/falls-back-to-alias')).status, 204);
+
+    assert.equal((await adminCall(gateway.url, 'DELETE', '/api/routing/aliases/haiku-model')).status, 204);
+    const unresolved = await sendMessage(gateway.url, 'haiku-model');
+    assert.equal(unresolved.status, 400, 'haiku-model names nothing configured without the alias');
+    await unresolved.text();
+    assert.equal((await adminCall(gateway.url, 'DELETE', '/api/routing/aliases/haiku-model')).status, 404);
+  });
 });
 
 describe('saved routing rules across a restart (SQLite)', () => {
@@ -169,6 +233,7 @@ describe('saved routing rules across a restart (SQLite)', () => {
       const first = await start();
       try {
         assert.equal((await adminCall(first.gateway.url, 'POST', '/api/routing/rules', SONNET_RULE)).status, 201);
+        assert.equal((await adminCall(first.gateway.url, 'PUT', '/api/routing/aliases/haiku-model', { target: 'openai/gpt-haiku' })).status, 200);
       } finally {
         await first.close();
       }
@@ -178,13 +243,18 @@ describe('saved routing rules across a restart (SQLite)', () => {
         assert.equal(response.status, 200, await response.clone().text());
         assert.equal(response.headers.get('x-heimdall-route'), 'sonnet-to-openai');
         await response.json();
-        // A provider reload rebuilds the routing runtime: the saved rule stays.
+        const aliased = await sendMessage(second.gateway.url, 'haiku-model');
+        assert.equal(aliased.status, 200, await aliased.clone().text());
+        await aliased.json();
+        // A provider reload rebuilds the routing runtime: the saved rule and alias stay.
         const previousRuntime = second.settings.routing;
         await second.governance.notifier.publish({ kind: 'providers' });
         for (let waited = 0; second.settings.routing === previousRuntime && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
         assert.notEqual(second.settings.routing, previousRuntime, 'the provider reload swapped in a new routing runtime');
         const afterReload = await adminCall(second.gateway.url, 'POST', '/api/routing/explain', { model: 'sonnet-model' });
         assert.equal((afterReload.data as { decision: { route_name: string } }).decision.route_name, 'sonnet-to-openai');
+        const aliasAfterReload = await adminCall(second.gateway.url, 'POST', '/api/routing/explain', { model: 'haiku-model' });
+        assert.deepEqual((aliasAfterReload.data as { decision: { alias: string; target: unknown } }).decision.alias, 'haiku-model');
       } finally {
         await second.close();
       }

@@ -2,7 +2,7 @@ import { Type, type Static, type TNull, type TOptional, type TProperties, type T
 import { ProviderConfigSchema, ProviderKeyConfigSchema } from '../config/config-schema.js';
 import { BudgetConfigSchema, RateLimitConfigSchema } from '../governance/governance-config-schema.js';
 import { REQUEST_KINDS } from '../routing/classify-claude-code-request.js';
-import { RoutingRuleConfigSchema } from '../routing/routing-config-schema.js';
+import { FallbackChainSchema, RoutingRuleConfigSchema } from '../routing/routing-config-schema.js';
 import type {
   PublicBudget,
   PublicCustomer,
@@ -75,6 +75,7 @@ export const VirtualKeySchema = Type.Object(
     allowed_provider_keys: Type.Array(Type.String()),
     log_content: Type.Boolean(),
     mcp_tools: Nullable(Type.Array(Type.String())),
+    fallbacks: Type.Array(Type.String(), { description: 'Fallback chain: tried after the request\'s and the matching rule\'s fallbacks.' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -211,6 +212,10 @@ export const TeamUpdateSchema = Type.Object(
   { additionalProperties: false, description: '`customer_id: null` detaches the team from its customer.' },
 );
 
+const VirtualKeyFallbacks = FallbackChainSchema(
+  'Fallback chain: models (provider/model or an alias) tried in order when the routed target fails, after the request\'s and the matching rule\'s fallbacks. Each must resolve to a served provider. Default [].',
+);
+
 export const VirtualKeyCreateSchema = Type.Object(
   {
     name: EntityName,
@@ -223,6 +228,7 @@ export const VirtualKeyCreateSchema = Type.Object(
     allowed_provider_keys: Type.Optional(Patterns('Provider key names or globs. Default ["*"].')),
     log_content: Type.Optional(Type.Boolean({ description: 'Whether the request log may store prompts and completions. Default false.' })),
     mcp_tools: Type.Optional(Patterns('MCP tools the key may call; absent = not restricted.')),
+    fallbacks: Type.Optional(VirtualKeyFallbacks),
     budgets: Type.Optional(Type.Array(BudgetSpec, { maxItems: 6, description: 'Budgets of the key, at most one per period.' })),
     rate_limits: Type.Optional(Type.Array(RateLimitSpec, { maxItems: 50, description: 'Rate limits of the key.' })),
   },
@@ -241,6 +247,7 @@ export const VirtualKeyUpdateSchema = Type.Object(
     allowed_provider_keys: Type.Optional(Patterns('Provider key names or globs.')),
     log_content: Type.Optional(Type.Boolean()),
     mcp_tools: Type.Optional(Nullable(Patterns('MCP tools the key may call; null = not restricted.'))),
+    fallbacks: Type.Optional(VirtualKeyFallbacks),
   },
   { additionalProperties: false, description: 'Fields to change; null clears an optional one.' },
 );
@@ -401,8 +408,8 @@ export const RoutingExplainRequestSchema = Type.Object(
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Top-level body parameters (max_tokens, stream, …).' })),
     virtual_key_id: Type.Optional(Reference('virtual key')),
     request_kind: Type.Optional(Type.Union(REQUEST_KINDS.map((kind) => Type.Literal(kind)))),
-    budget_used: Type.Optional(Type.Number({ minimum: 0, description: 'Percent of the tightest budget used. Default 0.' })),
-    tokens_used: Type.Optional(Type.Number({ minimum: 0, description: 'Percent of the tightest token limit used. Default 0.' })),
+    budget_used: Type.Optional(Type.Number({ minimum: 0, description: 'Percent of the tightest budget used. Default: as it stands for virtual_key_id, else 0.' })),
+    tokens_used: Type.Optional(Type.Number({ minimum: 0, description: 'Percent of the tightest token limit used. Default: as it stands for virtual_key_id, else 0.' })),
     fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 8, description: 'Fallbacks the request names.' })),
   },
   { additionalProperties: false },
@@ -435,7 +442,24 @@ export const RoutingExplanationSchema = Type.Object({
   ),
 });
 
-export const RoutingAliasesSchema = Type.Object({ data: Type.Record(Type.String(), Type.String(), { description: 'Alias → model reference.' }) });
+export const RoutingAliasSchema = Type.Object({
+  name: Type.String({ description: 'The made-up model name clients send (`sonnet-model`).' }),
+  target: Type.String({ description: 'The model it stands for: provider/model or a configured model name.' }),
+  source: Type.Union([Type.Literal('config'), Type.Literal('api')], { description: 'config: from the config file, read-only here; api: saved through this API.' }),
+  loaded: Type.Boolean({ description: 'Whether the alias is in force; a stored alias whose provider is gone is kept but not loaded.' }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const RoutingAliasesSchema = Type.Object({
+  data: Type.Record(Type.String(), Type.String(), { description: 'The aliases in force: alias → model reference.' }),
+  aliases: Type.Array(RoutingAliasSchema, { description: 'Every alias (config, then saved), by name, with where it comes from and whether it is in force.' }),
+});
+
+export const RoutingAliasPutSchema = Type.Object(
+  { target: Type.String({ minLength: 1, maxLength: 300, pattern: '^\\S+$', description: 'The model the alias stands for: provider/model or a configured model name (not another alias).' }) },
+  { additionalProperties: false },
+);
 
 /** Every named schema, for the OpenAPI document's `components.schemas`. */
 export const NAMED_SCHEMAS: Record<string, TSchema> = {
@@ -475,6 +499,8 @@ export const NAMED_SCHEMAS: Record<string, TSchema> = {
   RoutingRuleValidation: RoutingRuleValidationSchema,
   RoutingExplainRequest: RoutingExplainRequestSchema,
   RoutingExplanation: RoutingExplanationSchema,
+  RoutingAlias: RoutingAliasSchema,
+  RoutingAliasPut: RoutingAliasPutSchema,
 };
 
 // The response schemas must describe exactly what public-views.ts returns.

@@ -7,6 +7,7 @@ import { buildRoutingRuntime } from '../routing/build-routing-runtime.js';
 import { routingRuntimeOf } from '../routing/route-anthropic-request.js';
 import type { RoutingEngine } from '../routing/routing-engine.js';
 import { configRoutingRuleInputs } from '../routing/routing-runtime.js';
+import type { RoutingAliasRepository, StoredRoutingAlias } from '../storage/repositories/routing-alias-repository.js';
 import type { RoutingRuleRepository, StoredRoutingRule } from '../storage/repositories/routing-rule-repository.js';
 
 /**
@@ -26,9 +27,11 @@ import type { RoutingRuleRepository, StoredRoutingRule } from '../storage/reposi
  *   replica through Redis) rebuilds the provider instances and the routing runtime from the store
  *   and swaps them into the running `GatewaySettings` object; requests in flight keep the
  *   instance they resolved. Routing health (circuit breakers) and the keep-alive ticker carry over.
- * - **Routing rules saved through the admin API** (`routing_rules`) are loaded after the config's
- *   at start, after every provider reload and on every `{kind: 'routing'}` change; a stored rule
- *   that no longer validates (its provider is gone) is left out with a warning.
+ * - **Routing rules and aliases saved through the admin API** (`routing_rules`, `routing_aliases`)
+ *   are loaded after the config's at start, after every provider reload and on every
+ *   `{kind: 'routing'}` change (aliases first: rule fallbacks may name them); a stored rule or
+ *   alias that no longer validates (its provider is gone) or has a config entry's name is left out
+ *   with a warning.
  */
 
 /** The provider entries to serve: the stored ones, plus the environment's when the config has no `providers`. */
@@ -84,6 +87,8 @@ export interface ServedProvidersOptions {
   log: (line: string) => void;
   /** The routing rules saved through the admin API, loaded after the config's. Absent: config rules only. */
   routingRules?: RoutingRuleRepository;
+  /** The model aliases saved through the admin API, loaded after the config's. Absent: config aliases only. */
+  routingAliases?: RoutingAliasRepository;
 }
 
 /** Keeps a running gateway's providers in step with the store. */
@@ -97,7 +102,11 @@ export class ServedProviders {
     this.#options = options;
   }
 
-  /** Reloads on every `{kind: 'providers'}` change from now on. */
+  /**
+   * Reloads the providers on every `{kind: 'providers'}` change and the saved aliases and rules on
+   * every `{kind: 'routing'}` change from now on (from this replica or, through Redis, another;
+   * a change made here was applied before it was published, so reloading it again is harmless).
+   */
   watch(): void {
     this.#unsubscribe ??= this.#options.governance.notifier.subscribe((change) => {
       if (change.kind === 'providers') void this.reload();
@@ -135,24 +144,62 @@ export class ServedProviders {
     return this.#options.routingRules;
   }
 
+  /** The repository of model aliases saved through the admin API, when there is one. */
+  get routingAliases(): RoutingAliasRepository | undefined {
+    return this.#options.routingAliases;
+  }
+
+  /** The config file's aliases (read-only through the admin API). */
+  get configAliases(): Readonly<Record<string, string>> {
+    return this.#options.config.aliases ?? {};
+  }
+
   /** The names of the config file's routing rules (read-only through the admin API). */
   get configRuleNames(): ReadonlySet<string> {
     return new Set((this.#options.config.routing?.rules ?? []).map((rule) => rule.name));
   }
 
   /**
-   * Puts the config's rules, then the stored ones, into the running engine (one swap). A stored
-   * rule that does not validate, or has a config rule's name, is left out with a warning.
-   * Never rejects: a failure is logged and the rules in force stay.
+   * Puts the config's aliases and rules, then the stored ones, into the running engine (aliases
+   * first, then the rules in one swap). A stored alias or rule that does not validate, or has a
+   * config entry's name, is left out with a warning. Never rejects: a failure is logged and the
+   * aliases and rules in force stay.
    */
   async loadRoutingRules(): Promise<void> {
-    const { settings, log, routingRules } = this.#options;
-    if (routingRules === undefined) return;
+    const { settings, log, routingRules, routingAliases } = this.#options;
+    if (routingRules === undefined && routingAliases === undefined) return;
     try {
-      this.#applyRoutingRules(routingRuntimeOf(settings).engine, await routingRules.list());
+      const engine = routingRuntimeOf(settings).engine;
+      const [aliases, rules] = await Promise.all([routingAliases?.list(), routingRules?.list()]);
+      if (aliases !== undefined) this.#applyRoutingAliases(engine, aliases);
+      if (rules !== undefined) this.#applyRoutingRules(engine, rules);
     } catch (error) {
-      log(`[heimdall] routing rules not reloaded from the store (the current ones stay): ${error instanceof Error ? error.message : String(error)}`);
+      log(`[heimdall] routing rules and aliases not reloaded from the store (the current ones stay): ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /**
+   * The aliases in force with `stored` added to the config's: the config's, then each stored alias
+   * that validates alongside them and has no config alias's name.
+   */
+  mergedAliases(engine: RoutingEngine, stored: readonly StoredRoutingAlias[], report: (line: string) => void = this.#options.log): Record<string, string> {
+    const merged: Record<string, string> = { ...this.configAliases };
+    for (const alias of stored) {
+      if (Object.hasOwn(merged, alias.name)) {
+        report(`[heimdall] stored alias '${alias.name}' is not used: the config has an alias of that name`);
+        continue;
+      }
+      const candidate = { ...merged, [alias.name]: alias.target };
+      const problems = engine.validateAliases(candidate);
+      if (problems.length > 0) report(`[heimdall] stored alias '${alias.name}' is not used: ${problems.map((problem) => problem.message).join('; ')}`);
+      else merged[alias.name] = alias.target;
+    }
+    return merged;
+  }
+
+  /** Replaces the aliases of `engine` with the config's, then the valid ones of `stored`. */
+  #applyRoutingAliases(engine: RoutingEngine, stored: readonly StoredRoutingAlias[]): void {
+    engine.setAliases(this.mergedAliases(engine, stored));
   }
 
   /** Replaces the rules of `engine` with the config's, then the valid ones of `stored`. */
@@ -195,10 +242,11 @@ export class ServedProviders {
   }
 
   async #reloadNow(): Promise<void> {
-    const { settings, config, governance, environment, log, routingRules } = this.#options;
+    const { settings, config, governance, environment, log, routingRules, routingAliases } = this.#options;
     try {
       const next = buildSettingsWithProviders(config, await servedProviderConfigs(config, governance, environment), environment, log);
-      // Stored rules go into the new engine before it is swapped in, so no request sees config rules alone.
+      // Stored aliases and rules go into the new engine before it is swapped in, so no request sees the config's alone.
+      if (routingAliases !== undefined && next.routing !== undefined) this.#applyRoutingAliases(next.routing.engine, await routingAliases.list());
       if (routingRules !== undefined && next.routing !== undefined) this.#applyRoutingRules(next.routing.engine, await routingRules.list());
       settings.providers = next.providers;
       const previous = settings.routing;

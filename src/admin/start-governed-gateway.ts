@@ -7,6 +7,7 @@ import { isLoopbackHost } from '../mcp/mcp-settings.js';
 import type { HeimdallStore } from '../storage/heimdall-store.js';
 import { redactUrl } from '../storage/open-database.js';
 import { GatewaySettingsRepository } from '../storage/repositories/gateway-settings-repository.js';
+import { RoutingAliasRepository } from '../storage/repositories/routing-alias-repository.js';
 import { RoutingRuleRepository } from '../storage/repositories/routing-rule-repository.js';
 import { systemClock, type Clock } from '../storage/repositories/repository-support.js';
 import { InvalidValueStorageError } from '../storage/storage-errors.js';
@@ -137,7 +138,8 @@ export async function startGovernedGateway(options: StartGovernedGatewayOptions)
     const sessionTtlHours = config.admin?.session_ttl_hours;
     const authenticator = new AdminAuthenticator({ token, users, clock, ...(sessionTtlHours === undefined ? {} : { sessionTtlMs: sessionTtlHours * 3_600_000 }) });
     const routingRules = new RoutingRuleRepository(governance.store.database, clock);
-    const servedProviders = new ServedProviders({ settings, config, governance, environment, log, routingRules });
+    const routingAliases = new RoutingAliasRepository(governance.store.database, clock);
+    const servedProviders = new ServedProviders({ settings, config, governance, environment, log, routingRules, routingAliases });
     await servedProviders.loadRoutingRules();
     servedProviders.watch();
     // Settings saved through /api/settings apply before the first request is served.

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonObject } from '../core/request-validation.js';
 import type { RequestRecorder } from '../observability/request-recorder.js';
 import type { PlannedTarget } from '../routing/serve-with-fallbacks.js';
-import type { GovernanceService } from './governance-service.js';
+import type { GovernanceContext, GovernanceService } from './governance-service.js';
 
 /**
  * Governance on the inference path (`/anthropic`, `/bedrock`, `/genai`): authenticate the virtual
@@ -58,16 +58,18 @@ export async function authenticateInferenceCaller(request: IncomingMessage): Pro
  *   a surface serves one target); fallbacks the key may not use are removed from it
  * @param input.recorder the request's recorder, whose `consumedUsage()` is charged (every
  *   inference surface passes one); without one the reservation is released and nothing is charged
+ * @param input.caller the caller as `authenticateForRouting` found it (the request is not
+ *   authenticated again); absent: authenticated here
  * @throws GatewayError 401 / 403 / 400 / 429 (see `GovernanceService`)
  */
 export async function governInferenceRequest(
   request: IncomingMessage,
   response: ServerResponse,
-  input: { root: JsonObject; body: Buffer; plan: { targets: PlannedTarget[] }; recorder?: RequestRecorder },
+  input: { root: JsonObject; body: Buffer; plan: { targets: PlannedTarget[] }; recorder?: RequestRecorder; caller?: { context: GovernanceContext | undefined } },
 ): Promise<void> {
   const service = governanceOf(request);
   if (service === undefined) return;
-  const context = await service.authenticateRequest(request.headers);
+  const context = input.caller === undefined ? await service.authenticateRequest(request.headers) : input.caller.context;
   if (context === undefined) return;
   input.recorder?.governance(context);
 

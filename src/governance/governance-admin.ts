@@ -34,6 +34,8 @@ export interface NewVirtualKeyInput {
   allowedProviderKeys?: string[];
   logContent?: boolean;
   mcpTools?: string[];
+  /** Fallback chain (model references, validated by the caller). Default `[]`. */
+  fallbacks?: string[];
 }
 
 /** A key and its plaintext secret: returned once, at creation or rotation. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { FallbackChainSchema } from '../routing/routing-config-schema.js';
 
 /**
  * The config sections of storage and governance: `storage`, `governance` and `pricing`. Included in
@@ -63,6 +64,9 @@ export const VirtualKeyConfigSchema = Type.Object(
     allowed_models: Type.Optional(Patterns('Model names or glob patterns, bare or provider/model. Default ["*"].')),
     allowed_provider_keys: Type.Optional(Patterns('Names (or patterns) of the provider keys this key may use. Default ["*"].')),
     log_content: Type.Optional(Type.Boolean({ description: 'Whether the request log may store prompts and completions. Default false.' })),
+    fallbacks: Type.Optional(
+      FallbackChainSchema('Fallback chain of the key: models (provider/model or an alias) tried in order when the routed target fails, after the request\'s and the matching rule\'s fallbacks.'),
+    ),
     budgets: Budgets,
     rate_limits: RateLimits,
   },

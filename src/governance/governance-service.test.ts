@@ -480,6 +480,21 @@ for (const variant of variants) {
         await service.settle(second, usage(200_000)); // 2M estimated, 0.4M used
         await service.release(await service.admit(context, { ...ONE_DOLLAR_REQUEST, estimatedInputTokens: 2_500_000 }));
       });
+
+      it('tells routing rules how much of the tightest budget and token limit the chain used (budget_used, tokens_used)', async () => {
+        const { headers, virtualKey } = await issueKey({ keyBudgetUsd: 10, teamBudgetUsd: 100 });
+        await admin.createRateLimit({ owner: { type: 'virtual_key', id: virtualKey.id }, provider: 'openai', window: '1h', maxTokens: 4_000_000 });
+        await admin.createRateLimit({ owner: { type: 'virtual_key', id: virtualKey.id }, provider: '*', window: '1h', maxTokens: 20_000_000 });
+        const context = await contextOf(headers);
+        const asked = { budgets: true, tokens: true, provider: 'openai' };
+        assert.deepEqual(await service.usedPercents(context, asked), { budgetUsedPercent: 0, tokensUsedPercent: 0 });
+        await service.settle(await service.admit(context, ONE_DOLLAR_REQUEST), usage(2_000_000, 500_000)); // $2.50, 2.5M tokens
+        // Budgets: $2.50 of the key's $10 (25 %) beats 2.5 % of the team's $100. Tokens: 2.5M of 4M on openai.
+        assert.deepEqual(await service.usedPercents(context, asked), { budgetUsedPercent: 25, tokensUsedPercent: 62.5 });
+        // Another provider: only the '*' limit applies (2.5M of 20M); nothing asked, nothing read.
+        assert.deepEqual(await service.usedPercents(context, { ...asked, provider: 'groq' }), { budgetUsedPercent: 25, tokensUsedPercent: 12.5 });
+        assert.deepEqual(await service.usedPercents(context, { budgets: false, tokens: false, provider: 'openai' }), { budgetUsedPercent: 0, tokensUsedPercent: 0 });
+      });
     });
 
     if (variant.name.includes('Redis')) {

@@ -399,6 +399,47 @@ export class GovernanceService {
   }
 
   /**
+   * How much of its limits a key's chain has used, for routing rules (`budget_used`,
+   * `tokens_used`): the largest share, in percent, over the chain's budgets (spent in the current
+   * window ÷ limit) and over its token rate limits that apply to `provider` (tokens counted in the
+   * current window ÷ `max_tokens`); 0 where none applies. Reservations of requests in progress are
+   * not counted. Only what is asked for is read.
+   * @throws GatewayError 500 `api_error` when the counters cannot be read
+   */
+  async usedPercents(context: Pick<GovernanceContext, 'budgets' | 'rateLimits'>, input: { budgets: boolean; tokens: boolean; provider: string }): Promise<{ budgetUsedPercent: number; tokensUsedPercent: number }> {
+    let budgetUsedPercent = 0;
+    let tokensUsedPercent = 0;
+    if (input.budgets && context.budgets.length > 0) {
+      for (const status of await this.budgetStatuses(context.budgets)) {
+        // A zero limit is used up from the start.
+        const percent = status.limitUsd > 0 ? (status.spentUsd / status.limitUsd) * 100 : 100;
+        budgetUsedPercent = Math.max(budgetUsedPercent, percent);
+      }
+    }
+    const tokenLimits = input.tokens
+      ? context.rateLimits.filter((limit) => limit.maxTokens !== undefined && (limit.provider === '*' || limit.provider === input.provider))
+      : [];
+    if (tokenLimits.length > 0) {
+      const now = this.#clock();
+      const windows: RateWindow[] = tokenLimits.map((limit) => {
+        const window = rateLimitWindow(limit.windowMs, now);
+        return { rateLimitId: limit.id, windowStartMs: window.startMs, windowEndMs: window.endMs, maxRequests: limit.maxRequests, maxTokens: limit.maxTokens };
+      });
+      let states;
+      try {
+        states = await this.#counters.readRates(windows, now);
+      } catch (error) {
+        throw asUnavailable(error, 'rate-limit counters');
+      }
+      states.forEach((state, index) => {
+        const maxTokens = tokenLimits[index].maxTokens ?? 0;
+        tokensUsedPercent = Math.max(tokensUsedPercent, maxTokens > 0 ? (state.tokens / maxTokens) * 100 : 0);
+      });
+    }
+    return { budgetUsedPercent, tokensUsedPercent };
+  }
+
+  /**
    * Admits a request: checks the key may use the provider and model, reserves the estimated cost
    * on every budget of the chain (atomically, all or none: refused when `spent + reserved +
    * estimate > limit`), then counts one request and the estimated tokens on every rate limit that

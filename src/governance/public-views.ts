@@ -69,6 +69,8 @@ export interface PublicVirtualKey {
   allowed_provider_keys: string[];
   log_content: boolean;
   mcp_tools: string[] | null;
+  /** Models (provider/model or an alias) tried in order when the routed target fails, after the request's and the rule's fallbacks. */
+  fallbacks: string[];
   created_at: string | null;
   updated_at: string | null;
 }
@@ -90,6 +92,7 @@ export function publicVirtualKey(key: VirtualKeyRecord, nowMs: number = Date.now
     allowed_provider_keys: key.allowedProviderKeys,
     log_content: key.logContent,
     mcp_tools: key.mcpTools ?? null,
+    fallbacks: key.fallbacks,
     created_at: iso(key.createdAt),
     updated_at: iso(key.updatedAt),
   };

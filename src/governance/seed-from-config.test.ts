@@ -39,6 +39,7 @@ function baseConfig(): HeimdallConfig {
             team: 'platform',
             allowed_models: ['openai/gpt-4o*'],
             allowed_provider_keys: ['openai-main'],
+            fallbacks: ['openai/gpt-4o-mini'],
             expires_at: '2030-01-01T00:00:00Z',
             budgets: [{ limit_usd: 5, period: '1d' }],
             rate_limits: [{ requests: 60, tokens: 100_000, window: '1m', provider: 'openai' }],
@@ -112,6 +113,8 @@ for (const backend of backends) {
       assert.equal(ci?.keyPrefix, 'hk-cccc');
       assert.equal(ci?.expiresAt, Date.parse('2030-01-01T00:00:00Z'));
       assert.deepEqual(ci?.allowedProviderKeys, ['openai-main']);
+      assert.deepEqual(ci?.fallbacks, ['openai/gpt-4o-mini']);
+      assert.deepEqual((await store.virtualKeys.findByName('admin'))?.fallbacks, [], 'no chain unless the config gives one');
       const ciLimits = await store.rateLimits.listForOwners([{ type: 'virtual_key', id: ci?.id ?? '' }]);
       assert.deepEqual(
         ciLimits.map((limit) => [limit.provider, limit.window, limit.maxRequests, limit.maxTokens]),
@@ -148,6 +151,11 @@ for (const backend of backends) {
         ['1w', 120],
       ]);
       assert.deepEqual(await store.rateLimits.listForOwners([{ type: 'team', id: teamAfter?.id ?? '' }]), [], 'limits removed from the file are removed');
+
+      const keys = config.governance?.virtual_keys ?? {};
+      keys.ci = { ...keys.ci, value: keys.ci?.value ?? '', fallbacks: ['openai/gpt-4o', 'openai/gpt-4o-mini'] };
+      assert.equal(byEntity(await seedStoreFromConfig(store, config, environment))['virtual_key:ci'], 'updated');
+      assert.deepEqual((await store.virtualKeys.findByName('ci'))?.fallbacks, ['openai/gpt-4o', 'openai/gpt-4o-mini'], 'a chain changed in the file is seeded again');
     });
 
     it('treats a changed environment variable as a change, and rotates a key whose value changed', async () => {

@@ -269,6 +269,7 @@ export async function seedStoreFromConfig(
           allowedModels: keyConfig.allowed_models ?? ['*'],
           allowedProviderKeys: keyConfig.allowed_provider_keys ?? ['*'],
           logContent: keyConfig.log_content ?? false,
+          fallbacks: keyConfig.fallbacks ?? [],
         };
         const secretHash = hashVirtualKeySecret(secret);
         const existing = await repositories.virtualKeys.findByName(name);

@@ -117,7 +117,11 @@ function requestedModelOf(root: JsonObject): string {
  * Routes one Anthropic Messages request (see the module comment). Without rules, aliases or
  * fallbacks this is the plain model resolution and builds no routing context.
  *
- * @param governance what governance knows about the request (virtual key, team, customer, budget use); absent until it is integrated
+ * Fallback precedence: the request's (body, then header), then the matching rule's, then the
+ * virtual key's (`governance.fallbacks`).
+ *
+ * @param governance what governance knows about the request (virtual key, team, customer, budget
+ *   and token use, the key's fallback chain); absent for an ungoverned request
  * @throws GatewayError 400 for a missing model, a model or fallback naming nothing configured, malformed `fallbacks`
  */
 export function routeAnthropicRequest(root: JsonObject, headers: IncomingHttpHeaders, settings: GatewaySettings, governance?: GovernanceRoutingFacts): AnthropicRouting {
@@ -125,12 +129,13 @@ export function routeAnthropicRequest(root: JsonObject, headers: IncomingHttpHea
   const runtime = routingRuntimeOf(settings);
   const engine = runtime.engine;
   const { fallbacks, bodyChanged } = takeRequestFallbacks(root, headers);
+  const virtualKeyFallbacks = governance?.fallbacks ?? [];
   let decision: RouteDecision;
-  if (!engine.isActive && fallbacks.length === 0) {
+  if (!engine.isActive && fallbacks.length === 0 && virtualKeyFallbacks.length === 0) {
     const target = resolveModel(requested, settings.providers);
     decision = { source: 'default', routeName: 'default', requestedModel: requested, target: { provider: target.instance.name, model: target.model }, fallbacks: [] };
   } else {
-    decision = engine.route(buildRoutingContext(root, headers, engine, governance), { requestFallbacks: fallbacks, random: runtime.random });
+    decision = engine.route(buildRoutingContext(root, headers, engine, governance), { requestFallbacks: fallbacks, virtualKeyFallbacks, random: runtime.random });
   }
   const targets: PlannedTarget[] = [
     { target: modelTargetOf(decision.target, settings), ...(decision.target.keyId === undefined ? {} : { pinnedKeyId: decision.target.keyId }) },
@@ -142,12 +147,13 @@ export function routeAnthropicRequest(root: JsonObject, headers: IncomingHttpHea
 /**
  * The target a `count_tokens` request is counted on: the same rules and aliases as the messages
  * request would use (no fallbacks; `fallbacks` is removed from the body).
+ * @param governance as for {@link routeAnthropicRequest} (scoped rules apply to counts too)
  * @throws GatewayError 400 as {@link routeAnthropicRequest}
  */
-export function routeCountTokensTarget(root: JsonObject, headers: IncomingHttpHeaders, settings: GatewaySettings): ModelTarget {
+export function routeCountTokensTarget(root: JsonObject, headers: IncomingHttpHeaders, settings: GatewaySettings, governance?: GovernanceRoutingFacts): ModelTarget {
   const requested = requestedModelOf(root);
   delete root.fallbacks;
   const engine = routingRuntimeOf(settings).engine;
   if (!engine.isActive) return resolveModel(requested, settings.providers);
-  return modelTargetOf(engine.route(buildRoutingContext(root, headers, engine)).target, settings);
+  return modelTargetOf(engine.route(buildRoutingContext(root, headers, engine, governance)).target, settings);
 }

@@ -19,7 +19,7 @@ export const RoutingRuleConfigSchema = Type.Object(
       Type.Object(
         {
           type: Type.Union([Type.Literal('global'), Type.Literal('virtual_key'), Type.Literal('team'), Type.Literal('customer')]),
-          id: Type.Optional(Type.String({ minLength: 1, description: 'The virtual key, team or customer id (not for global).' })),
+          id: Type.Optional(Type.String({ minLength: 1, description: 'The virtual key, team or customer: its id or its name (not for global).' })),
         },
         { additionalProperties: false, description: 'Where the rule applies. Default global. Order: virtual_key, team, customer, global.' },
       ),
@@ -44,6 +44,13 @@ export const RoutingRuleConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * A fallback chain outside a rule (a virtual key's): model references (`provider/model` or an
+ * alias) tried in order when the routed target fails.
+ */
+export const FallbackChainSchema = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 300, pattern: '^\\S+$' }), { maxItems: MAX_FALLBACKS, description });
 
 export const RoutingConfigSchema = Type.Object(
   {

@@ -3,8 +3,8 @@ import type { RequestKind } from './classify-claude-code-request.js';
 
 /**
  * What a routing rule sees: the CEL variables of one request. Governance fields (virtual key,
- * team, customer, budget and token use) are filled by the governance layer once it is integrated;
- * until then they are null / 0.
+ * team, customer, budget and token use) come from the caller's virtual key
+ * (`governance/governance-routing-facts.ts`); without governance or a key they are null / 0.
  *
  * @see ../../docs/architecture.md#routing
  */
@@ -79,6 +79,8 @@ export interface GovernanceRoutingFacts {
   budgetUsedPercent?: number;
   /** Percent of the tightest applicable token limit already used (0–100+). */
   tokensUsedPercent?: number;
+  /** The virtual key's fallback chain (model references), tried after the request's and the rule's. */
+  fallbacks?: readonly string[];
 }
 
 /** Request headers never exposed to rules. */

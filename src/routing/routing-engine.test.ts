@@ -70,6 +70,27 @@ describe('RoutingEngine.route', () => {
     assert.equal(route({ team: { id: 'team-3', name: 'x' } }), 'global-early', 'rules of other teams never apply');
   });
 
+  it('names a scope by id or by name (config rules cannot know the ids the store generates), keeping priority order across both', () => {
+    const engine = engineWith([
+      rule('by-name-late', 'model == "other"', 'by-name-late', { scope: { type: 'team', id: 'research' }, priority: 5 }),
+      rule('by-id', 'model == "m"', 'by-id', { scope: { type: 'team', id: 'team-1' }, priority: 3 }),
+      rule('by-name-early', 'model == "early"', 'by-name-early', { scope: { type: 'team', id: 'research' }, priority: 1 }),
+      rule('key-by-name', 'model == "k"', 'key-by-name', { scope: { type: 'virtual_key', id: 'ci' } }),
+      rule('customer-by-name', 'model == "c"', 'customer-by-name', { scope: { type: 'customer', id: 'Acme' } }),
+    ]);
+    const route = (model: string, context: Partial<RoutingContext> = { virtual_key: virtualKey, team, customer }): string =>
+      engine.route(completeRoutingContext({ model, ...context })).routeName;
+    assert.equal(route('early'), 'by-name-early');
+    assert.equal(route('m'), 'by-id', 'priority 3 by id before priority 5 by name');
+    assert.equal(route('other'), 'by-name-late');
+    assert.equal(route('k'), 'key-by-name');
+    assert.equal(route('c'), 'customer-by-name');
+    assert.throws(() => route('k', { team: { id: 'team-2', name: 'other' } }), GatewayError, 'another key\'s and team\'s rules do not apply');
+    const explained = engine.explainRoute(completeRoutingContext({ model: 'early', virtual_key: virtualKey, team, customer }));
+    assert.equal(explained.decision?.routeName, 'by-name-early');
+    assert.ok(explained.evaluations.every((evaluation) => evaluation.outcome !== 'out-of-scope'), 'every rule names this caller');
+  });
+
   it('skips rules whose evaluation fails (a missing header) and disabled rules; the first match wins', () => {
     const engine = engineWith([
       rule('needs-header', 'headers["x-route"] == "fast"', 'fast', { priority: 1 }),
@@ -125,6 +146,26 @@ describe('RoutingEngine.route', () => {
     ]);
   });
 
+  it('appends the virtual key\'s fallbacks after the request\'s and the rule\'s, skipping one that no longer resolves', () => {
+    const engine = engineWith([rule('with-fallbacks', 'model == "ruled"', 'gpt-5', { fallbacks: ['groq/llama-3.3-70b'] })]);
+    const virtualKeyFallbacks = ['openai/gpt-5-mini', 'deleted-provider/model', 'groq/llama-3.3-70b'];
+    const ruled = engine.route(completeRoutingContext({ model: 'ruled' }), { requestFallbacks: ['claude-opus-4-8'], virtualKeyFallbacks });
+    assert.deepEqual(ruled.fallbacks, [
+      { provider: 'anthropic', model: 'claude-opus-4-8' },
+      { provider: 'groq', model: 'llama-3.3-70b' },
+      { provider: 'openai', model: 'gpt-5-mini' },
+    ]);
+    // No rule matched: the request's own model, then the key's chain.
+    const unruled = engine.route(completeRoutingContext({ model: 'openai/gpt-5' }), { virtualKeyFallbacks });
+    assert.equal(unruled.routeName, 'default');
+    assert.deepEqual(unruled.fallbacks, [
+      { provider: 'openai', model: 'gpt-5-mini' },
+      { provider: 'groq', model: 'llama-3.3-70b' },
+    ]);
+    // A request fallback that resolves to nothing is still the caller's error.
+    assert.throws(() => engine.route(completeRoutingContext({ model: 'ruled' }), { requestFallbacks: ['nowhere/x'], virtualKeyFallbacks }), GatewayError);
+  });
+
   it('pins a target key', () => {
     const engine = engineWith([{ name: 'pinned', expression: 'true', targets: [{ provider: 'openai', model: 'gpt-5', key: 'openai-backup' }] }]);
     assert.deepEqual(engine.route(completeRoutingContext({ model: 'x' })).target, { provider: 'openai', model: 'gpt-5', keyId: 'openai-backup' });
@@ -175,6 +216,11 @@ describe('RoutingEngine rule management', () => {
     const engine = engineWith([]);
     assert.throws(() => engine.setAliases({ x: 'mystery/model' }), InvalidRoutingRuleError);
     assert.throws(() => engine.setAliases({ x: 'y', y: 'openai/gpt-5' }), /do not chain/);
+    assert.deepEqual(engine.validateAliases({ 'sonnet-model': 'openai/gpt-5', 'bad name': 'openai/gpt-5', 'gone-model': 'mystery/model' }).map((problem) => problem.field), [
+      'aliases.bad name',
+      'aliases.gone-model',
+    ]);
+    assert.deepEqual(engine.listAliases(), {}, 'validating changes nothing');
   });
 });
 

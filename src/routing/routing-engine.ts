@@ -2,7 +2,7 @@ import { GatewayError } from '../core/errors.js';
 import type { ProviderInstance } from '../providers/provider.js';
 import type { RequestKind } from './classify-claude-code-request.js';
 import { compileRoutingExpression, RoutingExpressionError, type CompiledExpression, type ExpressionOutcome } from './compile-routing-rule.js';
-import type { RoutingContext, RoutingVariable } from './routing-context.js';
+import type { RoutingContext, RoutingIdentity, RoutingVariable } from './routing-context.js';
 import { resolveModel } from './resolve-model.js';
 import {
   InvalidRoutingRuleError,
@@ -56,7 +56,7 @@ export interface RouteDecision {
   requestedModel: string;
   /** Where the request goes first. */
   target: ResolvedTarget;
-  /** Where it goes next when the target fails, in order: the request's own fallbacks, then the rule's. */
+  /** Where it goes next when the target fails, in order: the request's own fallbacks, then the rule's, then the virtual key's. */
   fallbacks: ResolvedTarget[];
   /** The request kind, when a rule used it (see `classify-claude-code-request.ts`). */
   requestKind?: RequestKind;
@@ -89,6 +89,11 @@ export interface RouteExplanation {
 export interface RouteOptions {
   /** Fallbacks the request itself named (body `fallbacks` or `x-heimdall-fallbacks`), tried before the rule's. */
   requestFallbacks?: readonly string[];
+  /**
+   * The virtual key's fallback chain, tried after the request's and the rule's. An entry that no
+   * longer resolves (its provider was deleted since the key was saved) is skipped, not an error.
+   */
+  virtualKeyFallbacks?: readonly string[];
   /** A number in [0, 1) for the weighted target pick (injectable for tests). */
   random?: () => number;
 }
@@ -110,7 +115,7 @@ class RuleSet {
   readonly variables: ReadonlySet<RoutingVariable>;
 
   constructor(rules: readonly CompiledRule[]) {
-    const ordered = [...rules].sort((left, right) => left.rule.priority - right.rule.priority || left.order - right.order);
+    const ordered = [...rules].sort(byPriority);
     this.all = ordered;
     const global: CompiledRule[] = [];
     const scoped = new Map<string, CompiledRule[]>();
@@ -137,17 +142,36 @@ class RuleSet {
   applicable(context: RoutingContext): CompiledRule[] {
     const result: CompiledRule[] = [];
     if (this.scoped.size > 0) {
-      if (context.virtual_key !== null) result.push(...(this.scoped.get(scopeKey('virtual_key', context.virtual_key.id)) ?? []));
-      if (context.team !== null) result.push(...(this.scoped.get(scopeKey('team', context.team.id)) ?? []));
-      if (context.customer !== null) result.push(...(this.scoped.get(scopeKey('customer', context.customer.id)) ?? []));
+      if (context.virtual_key !== null) result.push(...this.scopedTo('virtual_key', context.virtual_key));
+      if (context.team !== null) result.push(...this.scopedTo('team', context.team));
+      if (context.customer !== null) result.push(...this.scopedTo('customer', context.customer));
     }
     result.push(...this.global);
     return result;
   }
+
+  /** The rules scoped to one entity, named in the rule by its id or by its (unique) name; priority order. */
+  private scopedTo(type: RuleScope['type'], identity: RoutingIdentity): readonly CompiledRule[] {
+    const byId = this.scoped.get(scopeKey(type, identity.id)) ?? [];
+    const byName = identity.name === identity.id ? [] : (this.scoped.get(scopeKey(type, identity.name)) ?? []);
+    if (byName.length === 0) return byId;
+    if (byId.length === 0) return byName;
+    return [...byId, ...byName].sort(byPriority);
+  }
+}
+
+/** Evaluation order within a scope: lower priority first, equal priorities in definition order. */
+function byPriority(left: CompiledRule, right: CompiledRule): number {
+  return left.rule.priority - right.rule.priority || left.order - right.order;
 }
 
 function scopeKey(type: string, id: string): string {
   return `${type}\u0000${id}`;
+}
+
+/** Whether a scope's `id` names this entity: its id or its name. */
+function isIdentity(identity: RoutingIdentity | null, reference: string): boolean {
+  return identity !== null && (identity.id === reference || identity.name === reference);
 }
 
 function inScope(scope: RuleScope, context: RoutingContext): boolean {
@@ -155,11 +179,11 @@ function inScope(scope: RuleScope, context: RoutingContext): boolean {
     case 'global':
       return true;
     case 'virtual_key':
-      return context.virtual_key?.id === scope.id;
+      return isIdentity(context.virtual_key, scope.id);
     case 'team':
-      return context.team?.id === scope.id;
+      return isIdentity(context.team, scope.id);
     case 'customer':
-      return context.customer?.id === scope.id;
+      return isIdentity(context.customer, scope.id);
     default: {
       const unreachable: never = scope;
       throw new Error(`unknown scope ${JSON.stringify(unreachable)}`);
@@ -272,17 +296,27 @@ export class RoutingEngine {
    * @throws InvalidRoutingRuleError naming the alias whose target does not resolve
    */
   setAliases(aliases: Readonly<Record<string, string>>): void {
+    const problems = this.validateAliases(aliases);
+    if (problems.length > 0) throw new InvalidRoutingRuleError('aliases', problems);
+    this.aliases = new Map(Object.entries(aliases));
+  }
+
+  /**
+   * Checks a complete set of aliases as {@link setAliases} would, without changing anything: each
+   * name is non-empty without spaces, each target resolves to a configured provider and is not
+   * itself an alias of the set. @returns the problems, `field` = `aliases.<name>`; empty when valid
+   */
+  validateAliases(aliases: Readonly<Record<string, string>>): RuleProblem[] {
     const problems: RuleProblem[] = [];
     for (const [alias, reference] of Object.entries(aliases)) {
       if (!isAliasName(alias)) problems.push({ field: `aliases.${alias}`, message: 'an alias is a non-empty name without spaces' });
-      else if (aliases[reference] !== undefined) problems.push({ field: `aliases.${alias}`, message: `'${reference}' is another alias; aliases do not chain` });
+      else if (Object.hasOwn(aliases, reference)) problems.push({ field: `aliases.${alias}`, message: `'${reference}' is another alias; aliases do not chain` });
       else {
-        const problem = this.referenceProblem(reference);
+        const problem = this.modelProblem(reference);
         if (problem !== undefined) problems.push({ field: `aliases.${alias}`, message: problem });
       }
     }
-    if (problems.length > 0) throw new InvalidRoutingRuleError('aliases', problems);
-    this.aliases = new Map(Object.entries(aliases));
+    return problems;
   }
 
   /**
@@ -387,7 +421,7 @@ export class RoutingEngine {
       rule: { name: rule.name, scope: rule.scope, priority: rule.priority },
       requestedModel: context.model,
       target,
-      fallbacks: this.fallbackChain(target, options.requestFallbacks ?? [], rule.fallbacks),
+      fallbacks: this.fallbackChain(target, options, rule.fallbacks),
       ...(compiled.expression.variables.has('request_kind') ? { requestKind: context.request_kind } : {}),
     };
   }
@@ -401,23 +435,52 @@ export class RoutingEngine {
       ...(alias === undefined ? {} : { alias }),
       requestedModel: context.model,
       target,
-      fallbacks: this.fallbackChain(target, options.requestFallbacks ?? [], []),
+      fallbacks: this.fallbackChain(target, options, []),
     };
   }
 
-  /** Request fallbacks, then rule fallbacks, resolved; without the target itself and without repeats. */
-  private fallbackChain(target: ResolvedTarget, requestFallbacks: readonly string[], ruleFallbacks: readonly string[]): ResolvedTarget[] {
+  /**
+   * The fallback chain, by precedence: the request's fallbacks, then the rule's, then the virtual
+   * key's; resolved, without the target itself and without repeats, at most `MAX_FALLBACKS * 3`.
+   * @throws GatewayError 400 when a request fallback names nothing configured (rule fallbacks were
+   *   validated on save; a virtual key's that no longer resolves is skipped)
+   */
+  private fallbackChain(target: ResolvedTarget, options: RouteOptions, ruleFallbacks: readonly string[]): ResolvedTarget[] {
     const seen = new Set([`${target.provider}/${target.model}`]);
     const chain: ResolvedTarget[] = [];
-    for (const reference of [...requestFallbacks, ...ruleFallbacks]) {
-      const resolved = this.resolveReference(reference);
+    const add = (resolved: ResolvedTarget): void => {
       const key = `${resolved.provider}/${resolved.model}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || chain.length >= MAX_FALLBACKS * 3) return;
       seen.add(key);
       chain.push(resolved);
-      if (chain.length >= MAX_FALLBACKS * 2) break;
+    };
+    for (const reference of options.requestFallbacks ?? []) add(this.resolveReference(reference));
+    for (const reference of ruleFallbacks) add(this.resolveReference(reference));
+    for (const reference of options.virtualKeyFallbacks ?? []) {
+      const resolved = this.tryResolveReference(reference);
+      if (resolved !== undefined) add(resolved);
     }
     return chain;
+  }
+
+  /** {@link resolveReference}, or undefined when the reference names nothing configured. */
+  private tryResolveReference(reference: string): ResolvedTarget | undefined {
+    try {
+      return this.resolveReference(reference);
+    } catch (error) {
+      if (error instanceof GatewayError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Why a model reference (not an alias) names nothing configured, or undefined. */
+  private modelProblem(reference: string): string | undefined {
+    try {
+      resolveModel(reference, this.providers);
+      return undefined;
+    } catch (error) {
+      return error instanceof GatewayError ? error.message : String(error);
+    }
   }
 
   private referenceProblem(reference: string): string | undefined {

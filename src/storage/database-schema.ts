@@ -55,6 +55,8 @@ export interface VirtualKeyTable {
   log_content: number;
   /** JSON string[] of MCP tool names the key may call; null = not restricted. Placeholder for a later issue. */
   mcp_tools: string | null;
+  /** JSON string[]: the key's fallback chain, model references (`provider/model` or an alias); `[]` = none (migration 0005). */
+  fallbacks: string;
   created_at: number;
   updated_at: number;
 }
@@ -254,6 +256,16 @@ export interface RoutingRuleTable {
   updated_at: number;
 }
 
+/** A model alias saved through the admin API (migration 0005). */
+export interface RoutingAliasTable {
+  /** The made-up model name clients send (`sonnet-model`). */
+  name: string;
+  /** The model reference it stands for (`provider/model` or a configured bare name). */
+  target: string;
+  created_at: number;
+  updated_at: number;
+}
+
 /** A gateway setting changed through the admin API (`/api/settings`), overriding the config file's value. */
 export interface GatewaySettingTable {
   name: string;
@@ -303,5 +315,6 @@ export interface HeimdallDatabase {
   routing_rules: RoutingRuleTable;
   mcp_upstreams: McpUpstreamTable;
   mcp_credentials: McpCredentialTable;
+  routing_aliases: RoutingAliasTable;
   gateway_settings: GatewaySettingTable;
 }

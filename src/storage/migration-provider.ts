@@ -3,6 +3,7 @@ import * as initialSchema from './migrations/0001-initial-schema.js';
 import * as adminUsers from './migrations/0002-admin-users.js';
 import * as requestLogs from './migrations/0003-request-logs.js';
 import * as routingRules from './migrations/0004-routing-rules.js';
+import * as virtualKeyFallbacks from './migrations/0005-virtual-key-fallbacks.js';
 import * as mcpUpstreams from './migrations/0006-mcp-upstreams.js';
 import * as gatewaySettings from './migrations/0007-gateway-settings.js';
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-admin-users': adminUsers,
   '0003-request-logs': requestLogs,
   '0004-routing-rules': routingRules,
+  '0005-virtual-key-fallbacks': virtualKeyFallbacks,
   '0006-mcp-upstreams': mcpUpstreams,
   '0007-gateway-settings': gatewaySettings,
 };

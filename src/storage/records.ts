@@ -85,6 +85,11 @@ export interface VirtualKeyRecord {
   logContent: boolean;
   /** MCP tools the key may call; undefined = not restricted (placeholder for a later issue). */
   mcpTools?: string[];
+  /**
+   * The key's fallback chain: model references (`provider/model` or an alias) tried in order when
+   * the routed target fails, after the request's own and the matching rule's fallbacks. `[]` = none.
+   */
+  fallbacks: string[];
   createdAt: number;
   updatedAt: number;
 }

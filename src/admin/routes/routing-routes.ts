@@ -1,12 +1,16 @@
 import type { Static } from '@sinclair/typebox';
 import { completeRoutingContext, isJsonValue, type JsonValue } from '../../routing/routing-context.js';
 import type { ResolvedTarget, RouteDecision, RouteExplanation, RoutingEngine } from '../../routing/routing-engine.js';
+import type { OwnerReference } from '../../storage/records.js';
 import { InvalidRoutingRuleError, RULE_SCOPE_TYPES, routingRuleToInput, type RoutingRule, type RoutingRuleInput, type RuleProblem } from '../../routing/routing-rule.js';
+import type { RoutingAliasRepository, StoredRoutingAlias } from '../../storage/repositories/routing-alias-repository.js';
 import type { StoredRoutingRule, RoutingRuleRepository } from '../../storage/repositories/routing-rule-repository.js';
 import { AdminApiError, notFound } from '../admin-api-errors.js';
 import {
   listOf,
   RoutingAliasesSchema,
+  RoutingAliasPutSchema,
+  RoutingAliasSchema,
   RoutingExplainRequestSchema,
   RoutingExplanationSchema,
   RoutingRuleCreateSchema,
@@ -36,6 +40,34 @@ function routingOf(services: AdminServices): { served: ServedProviders; rules: R
     throw new AdminApiError(500, 'api_error', 'routing rules are not available: the admin API runs without a gateway', { code: 'routing_unavailable' });
   }
   return { served, rules };
+}
+
+/** The running routing and the alias repository, or 500 when the API runs without a gateway. */
+function aliasesOf(services: AdminServices): { served: ServedProviders; aliases: RoutingAliasRepository } {
+  const served = services.servedProviders;
+  const aliases = served?.routingAliases;
+  if (served === undefined || aliases === undefined) {
+    throw new AdminApiError(500, 'api_error', 'routing aliases are not available: the admin API runs without a gateway', { code: 'routing_unavailable' });
+  }
+  return { served, aliases };
+}
+
+/** 409 for a config alias's name. */
+function configAliasConflict(name: string): AdminApiError {
+  return new AdminApiError(409, 'conflict_error', `alias '${name}' comes from the config file and is read-only here; change it in the config`, { code: 'config_alias' });
+}
+
+type AliasView = Static<typeof RoutingAliasSchema>;
+
+function aliasView(name: string, target: string, source: 'config' | 'api', inForce: Readonly<Record<string, string>>, stored?: StoredRoutingAlias): AliasView {
+  return {
+    name,
+    target,
+    source,
+    loaded: inForce[name] === target,
+    created_at: isoTime(stored?.createdAt),
+    updated_at: isoTime(stored?.updatedAt),
+  };
 }
 
 /** The config body as engine input (a fresh copy: the engine keeps what it is given). */
@@ -237,7 +269,8 @@ export const routingRoutes: AdminRoute[] = [
     path: '/api/routing/explain',
     operationId: 'explainRoute',
     summary: 'Explain where a request would go',
-    description: 'Which rule matches (and how every rule fared), in which scope, the target and the fallbacks; nothing is sent. `virtual_key_id` (id or name) adds the key, its team and customer.',
+    description:
+      'Which rule matches (and how every rule fared), in which scope, the target and the fallbacks (the request\'s, the rule\'s, the virtual key\'s); nothing is sent. `virtual_key_id` (id or name) adds the key, its team, customer and fallback chain, and `budget_used` / `tokens_used` as they stand for it unless given.',
     tag: 'routing',
     body: RoutingExplainRequestSchema,
     success: { status: 200, description: 'The decision, or `error` when none could be made.', schema: RoutingExplanationSchema },
@@ -249,15 +282,32 @@ export const routingRoutes: AdminRoute[] = [
       let virtualKey: { id: string; name: string } | null = null;
       let team: { id: string; name: string } | null = null;
       let customer: { id: string; name: string } | null = null;
+      let virtualKeyFallbacks: readonly string[] = [];
+      let budgetUsed = body.budget_used;
+      let tokensUsed = body.tokens_used;
       if (body.virtual_key_id !== undefined) {
         const record = await inField('virtual_key_id', findVirtualKey(store, body.virtual_key_id));
         virtualKey = { id: record.id, name: record.name };
+        virtualKeyFallbacks = record.fallbacks;
         const teamRecord = record.teamId === undefined ? undefined : await findTeam(store, record.teamId);
         if (teamRecord !== undefined) team = { id: teamRecord.id, name: teamRecord.name };
         const customerId = record.customerId ?? teamRecord?.customerId;
         if (customerId !== undefined) {
           const customerRecord = await store.customers.get(customerId);
           if (customerRecord !== undefined) customer = { id: customerRecord.id, name: customerRecord.name };
+        }
+        // Not given: the key's chain's actual use, as the request path would see it.
+        if (budgetUsed === undefined || tokensUsed === undefined) {
+          const owners: OwnerReference[] = [{ type: 'virtual_key', id: record.id }];
+          if (team !== null) owners.push({ type: 'team', id: team.id });
+          if (customer !== null) owners.push({ type: 'customer', id: customer.id });
+          const [budgets, rateLimits] = await Promise.all([store.budgets.listForOwners(owners), store.rateLimits.listForOwners(owners)]);
+          const used = await services.governance.service.usedPercents(
+            { budgets, rateLimits },
+            { budgets: budgetUsed === undefined, tokens: tokensUsed === undefined, provider: engine.providerOf(body.model) },
+          );
+          budgetUsed ??= used.budgetUsedPercent;
+          tokensUsed ??= used.tokensUsedPercent;
         }
       }
       const context = completeRoutingContext({
@@ -269,19 +319,89 @@ export const routingRoutes: AdminRoute[] = [
         team,
         customer,
         ...(body.request_kind === undefined ? {} : { request_kind: body.request_kind }),
-        ...(body.budget_used === undefined ? {} : { budget_used: body.budget_used }),
-        ...(body.tokens_used === undefined ? {} : { tokens_used: body.tokens_used }),
+        ...(budgetUsed === undefined ? {} : { budget_used: budgetUsed }),
+        ...(tokensUsed === undefined ? {} : { tokens_used: tokensUsed }),
       });
-      return { status: 200, body: explanationView(engine.explainRoute(context, { requestFallbacks: body.fallbacks ?? [] })) };
+      return { status: 200, body: explanationView(engine.explainRoute(context, { requestFallbacks: body.fallbacks ?? [], virtualKeyFallbacks })) };
     },
   }),
   defineRoute({
     method: 'GET',
     path: '/api/routing/aliases',
     operationId: 'listRoutingAliases',
-    summary: 'The static model aliases in force (from the config file)',
+    summary: 'The model aliases (config file and saved) and which are in force',
+    description: 'A request whose model is an alias goes to the alias\'s target when no routing rule matched it first.',
     tag: 'routing',
-    success: { status: 200, description: 'Alias → model reference.', schema: RoutingAliasesSchema },
-    handler: async ({ services }) => ({ status: 200, body: { data: routingOf(services).served.routingEngine.listAliases() } }),
+    success: { status: 200, description: '`data`: alias → model reference, as in force; `aliases`: every alias with its source.', schema: RoutingAliasesSchema },
+    handler: async ({ services }) => {
+      const served = services.servedProviders;
+      if (served === undefined) throw new AdminApiError(500, 'api_error', 'routing aliases are not available: the admin API runs without a gateway', { code: 'routing_unavailable' });
+      const inForce = served.routingEngine.listAliases();
+      const config = served.configAliases;
+      const stored = (await served.routingAliases?.list()) ?? [];
+      const aliases = [
+        ...Object.entries(config).sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)).map(([name, target]) => aliasView(name, target, 'config', inForce)),
+        ...stored.map((alias) => aliasView(alias.name, alias.target, 'api', Object.hasOwn(config, alias.name) ? {} : inForce, alias)),
+      ];
+      return { status: 200, body: { data: inForce, aliases } };
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/api/routing/aliases/{name}',
+    operationId: 'putRoutingAlias',
+    summary: 'Create or replace a model alias; it applies to the next request',
+    description:
+      'The target must resolve to a served provider (provider/model or a configured model name) and may not be another alias; aliases from the config file are read-only here (409). Saved in the database and announced to every replica.',
+    tag: 'routing',
+    body: RoutingAliasPutSchema,
+    success: { status: 200, description: 'The alias as saved.', schema: RoutingAliasSchema },
+    errors: [409],
+    handler: async ({ params, body, services }) => {
+      const { served, aliases } = aliasesOf(services);
+      const name = params.name;
+      if (Object.hasOwn(served.configAliases, name)) throw configAliasConflict(name);
+      const engine = served.routingEngine;
+      const candidate = { ...engine.listAliases(), [name]: body.target };
+      const problems = engine.validateAliases(candidate);
+      if (problems.length > 0) {
+        const own = problems.find((problem) => problem.field === `aliases.${name}`);
+        const message = own === undefined ? problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ') : own.message;
+        throw new AdminApiError(400, 'invalid_request_error', `target: ${message}`, { param: own === undefined ? 'name' : 'target', code: 'invalid_routing_alias' });
+      }
+      const stored = await aliases.put(name, body.target);
+      engine.setAliases(candidate);
+      await services.governance.notifier.publish({ kind: 'routing' });
+      return { status: 200, body: aliasView(name, body.target, 'api', candidate, stored) };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/api/routing/aliases/{name}',
+    operationId: 'deleteRoutingAlias',
+    summary: 'Delete a saved model alias; requests stop resolving it at once',
+    description: 'Aliases from the config file are read-only here (409); an alias named in the fallbacks of a routing rule in force cannot be deleted (409, the rules named).',
+    tag: 'routing',
+    success: { status: 204, description: 'Deleted.' },
+    errors: [404, 409],
+    handler: async ({ params, services }) => {
+      const { served, aliases } = aliasesOf(services);
+      const name = params.name;
+      if (Object.hasOwn(served.configAliases, name)) throw configAliasConflict(name);
+      if ((await aliases.find(name)) === undefined) throw notFound('routing alias', name);
+      const engine = served.routingEngine;
+      const users = engine.listRules().filter((rule) => rule.fallbacks.includes(name)).map((rule) => rule.name);
+      if (users.length > 0) {
+        throw new AdminApiError(409, 'conflict_error', `alias '${name}' is a fallback of routing rule${users.length === 1 ? '' : 's'} ${users.map((rule) => `'${rule}'`).join(', ')}; change ${users.length === 1 ? 'it' : 'them'} first`, { code: 'alias_in_use' });
+      }
+      await aliases.remove(name);
+      const remaining = engine.listAliases();
+      if (remaining[name] !== undefined && !Object.hasOwn(served.configAliases, name)) {
+        delete remaining[name];
+        engine.setAliases(remaining);
+      }
+      await services.governance.notifier.publish({ kind: 'routing' });
+      return { status: 204 };
+    },
   }),
 ];

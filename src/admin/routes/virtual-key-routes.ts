@@ -15,6 +15,26 @@ import { defineRoute, type AdminRoute, type AdminServices } from '../admin-route
 
 type VirtualKeyCreate = Static<typeof VirtualKeyCreateSchema>;
 
+/**
+ * Checks a virtual key's fallback chain against the running routing engine: every entry must
+ * resolve (`provider/model` of a served provider, an alias, a configured model name). Without a
+ * gateway (the API alone) the chain is stored as given.
+ * @throws AdminApiError 400 naming `fallbacks.<index>`
+ */
+function checkFallbacks(fallbacks: readonly string[] | undefined, services: AdminServices): string[] | undefined {
+  if (fallbacks === undefined) return undefined;
+  const engine = services.servedProviders?.routingEngine;
+  fallbacks.forEach((reference, index) => {
+    if (engine === undefined) return;
+    try {
+      engine.resolveReference(reference);
+    } catch (error) {
+      throw invalidField(`fallbacks.${index}`, error instanceof Error ? error.message : String(error));
+    }
+  });
+  return [...fallbacks];
+}
+
 /** Budget periods given twice in one request would conflict in the store; say so with the field. */
 function checkDistinctPeriods(budgets: readonly { period: string }[]): void {
   const seen = new Set<string>();
@@ -31,6 +51,7 @@ async function createVirtualKey(body: VirtualKeyCreate, services: AdminServices)
   const customerId = body.customer_id === undefined ? undefined : (await inField('customer_id', findCustomer(store, body.customer_id))).id;
   const expiresAt = body.expires_at === undefined ? null : parseIsoTime('expires_at', body.expires_at);
   checkDistinctPeriods(body.budgets ?? []);
+  const fallbacks = checkFallbacks(body.fallbacks, services);
   const issued = await admin.createVirtualKey({
     name: body.name,
     teamId,
@@ -42,6 +63,7 @@ async function createVirtualKey(body: VirtualKeyCreate, services: AdminServices)
     allowedProviderKeys: body.allowed_provider_keys,
     logContent: body.log_content,
     mcpTools: body.mcp_tools,
+    fallbacks,
   });
   const owner = { type: 'virtual_key' as const, id: issued.virtualKey.id };
   const budgets: BudgetRecord[] = [];
@@ -118,7 +140,7 @@ export const virtualKeyRoutes: AdminRoute[] = [
     method: 'PATCH',
     path: '/api/virtual-keys/{id}',
     operationId: 'updateVirtualKey',
-    summary: 'Change a virtual key (name, owner, allowed providers/models/keys, expiry, active)',
+    summary: 'Change a virtual key (name, owner, allowed providers/models/keys, expiry, active, fallback chain)',
     tag: 'virtual-keys',
     body: VirtualKeyUpdateSchema,
     success: { status: 200, description: 'The key as changed.', schema: VirtualKeySchema },
@@ -134,6 +156,7 @@ export const virtualKeyRoutes: AdminRoute[] = [
         allowedProviderKeys: body.allowed_provider_keys,
         logContent: body.log_content,
         mcpTools: body.mcp_tools,
+        fallbacks: checkFallbacks(body.fallbacks, services),
       };
       if (body.team_id !== undefined) patch.teamId = body.team_id === null ? null : (await inField('team_id', findTeam(store, body.team_id))).id;
       if (body.customer_id !== undefined) {

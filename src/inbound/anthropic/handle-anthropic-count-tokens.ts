@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DroppedFieldLog } from '../../core/dropped-fields.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewaySettings } from '../../config/gateway-settings.js';
-import { authenticateInferenceCaller } from '../../governance/govern-inference-request.js';
+import { authenticateForRouting } from '../../governance/governance-routing-facts.js';
 import { clientForInstance } from '../../providers/client-for-instance.js';
-import { routeCountTokensTarget } from '../../routing/route-anthropic-request.js';
+import { routeCountTokensTarget, routingRuntimeOf } from '../../routing/route-anthropic-request.js';
 import { selectProviderKey } from '../../routing/select-provider-key.js';
 import { estimateInputTokens } from './estimate-input-tokens.js';
 import { abortOnClientDisconnect, parseJsonBody, relayUpstreamResponse } from './handle-anthropic-messages.js';
@@ -24,9 +24,9 @@ export async function handleAnthropicCountTokens(
   settings: GatewaySettings,
 ): Promise<void> {
   const root = parseJsonBody(body);
-  await authenticateInferenceCaller(request);
+  const caller = await authenticateForRouting(request, routingRuntimeOf(settings).engine, typeof root.model === 'string' ? root.model : '');
   if (typeof root.model !== 'string' || root.model === '') throw new GatewayError('invalid_request_error', 'model: Field required');
-  const target = routeCountTokensTarget(root, request.headers, settings);
+  const target = routeCountTokensTarget(root, request.headers, settings, caller?.facts);
   const client = clientForInstance(target.instance);
   const dropped = new DroppedFieldLog();
   const abort = abortOnClientDisconnect(request, response);

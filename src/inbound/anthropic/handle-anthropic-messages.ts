@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.js';
 import { isJsonObject, type JsonObject } from '../../core/request-validation.js';
 import type { RawUpstreamResponse } from '../../providers/provider.js';
-import { routeAnthropicRequest } from '../../routing/route-anthropic-request.js';
+import { routeAnthropicRequest, routingRuntimeOf } from '../../routing/route-anthropic-request.js';
 import type { GatewaySettings } from '../../config/gateway-settings.js';
 import { BatchedResponseWriter } from '../../server/batched-response-writer.js';
 import { parseJsonUtf8 } from '../../server/parse-json-utf8.js';
@@ -10,6 +10,7 @@ import { anthropicErrorBody } from './anthropic-error-body.js';
 import { sseEventWriter, type AnthropicEventWriter } from './anthropic-stream-encoder.js';
 import { relayIntoCommittedEventStream } from './relay-committed-event-stream.js';
 import { governInferenceRequest } from '../../governance/govern-inference-request.js';
+import { authenticateForRouting } from '../../governance/governance-routing-facts.js';
 import { serveAnthropicMessages, type AnthropicResponseSink } from './serve-anthropic-messages.js';
 import { startRequestRecorder } from '../../observability/observability.js';
 
@@ -129,9 +130,11 @@ export async function handleAnthropicMessages(
   const root = parseJsonBody(body);
   const recorder = startRequestRecorder(request, response, { inboundApi: 'anthropic', root, body }); // observability hook
   try {
-    const routing = routeAnthropicRequest(root, request.headers, settings);
+    // governance: the virtual key (its team, customer, limits used, fallback chain) before routing, so rules can read it
+    const caller = await authenticateForRouting(request, routingRuntimeOf(settings).engine, typeof root.model === 'string' ? root.model : '');
+    const routing = routeAnthropicRequest(root, request.headers, settings, caller?.facts);
     recorder.route(routing); // observability hook
-    await governInferenceRequest(request, response, { root, body, plan: routing, recorder }); // governance: virtual key, allowed models, rate limits, budgets
+    await governInferenceRequest(request, response, { root, body, plan: routing, recorder, ...(caller === undefined ? {} : { caller }) }); // governance: allowed models, rate limits, budgets
     const abort = abortOnClientDisconnect(request, response);
     await serveAnthropicMessages({
       root,

@@ -28,6 +28,8 @@ export interface NewVirtualKey {
   /** Default false. */
   logContent?: boolean;
   mcpTools?: string[];
+  /** Fallback chain (model references). Default `[]`. */
+  fallbacks?: string[];
 }
 
 /** Fields of a virtual key that can change. `null` clears an optional field. */
@@ -42,6 +44,7 @@ export interface VirtualKeyPatch {
   allowedProviderKeys?: string[];
   logContent?: boolean;
   mcpTools?: string[] | null;
+  fallbacks?: string[];
 }
 
 function toVirtualKey(row: Selectable<VirtualKeyTable>): VirtualKeyRecord {
@@ -60,6 +63,7 @@ function toVirtualKey(row: Selectable<VirtualKeyTable>): VirtualKeyRecord {
     allowedProviderKeys: parseStringArray(row.allowed_provider_keys, []),
     logContent: row.log_content === 1,
     mcpTools: row.mcp_tools === null ? undefined : parseStringArray(row.mcp_tools, []),
+    fallbacks: parseStringArray(row.fallbacks, []),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -101,6 +105,7 @@ export class VirtualKeyRepository {
       allowed_provider_keys: JSON.stringify(input.allowedProviderKeys ?? ['*']),
       log_content: input.logContent === true ? 1 : 0,
       mcp_tools: input.mcpTools === undefined ? null : JSON.stringify(input.mcpTools),
+      fallbacks: JSON.stringify(input.fallbacks ?? []),
       created_at: now,
       updated_at: now,
     };
@@ -158,6 +163,7 @@ export class VirtualKeyRepository {
       if (patch.allowedProviderKeys !== undefined) changes.allowed_provider_keys = JSON.stringify(patch.allowedProviderKeys);
       if (patch.logContent !== undefined) changes.log_content = patch.logContent ? 1 : 0;
       if (patch.mcpTools !== undefined) changes.mcp_tools = patch.mcpTools === null ? null : JSON.stringify(patch.mcpTools);
+      if (patch.fallbacks !== undefined) changes.fallbacks = JSON.stringify(patch.fallbacks);
       await guardedWrite('virtual key', `name '${patch.name ?? ''}' is taken`, () =>
         transaction.updateTable('virtual_keys').set(changes).where('id', '=', id).execute(),
       );
