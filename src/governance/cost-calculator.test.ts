@@ -94,4 +94,27 @@ describe('CostCalculator', () => {
     assert.equal(tiny.costMicroUsd, 1, '0.1 micro-USD rounds up to 1');
     assert.equal(calculator.estimate({ provider: 'x', providerKind: 'ollama', model: 'unknown' }, { inputTokens: 10, outputTokens: 10 }).costMicroUsd, 0);
   });
+
+  it('prices a model the same the first time and once its dataset match is remembered (tiers and dated names included)', () => {
+    const targets = [
+      { provider: 'claude', providerKind: 'anthropic', model: 'claude-sonnet-4-20250514' },
+      { provider: 'google', providerKind: 'gemini', model: 'gemini-2.5-pro' },
+      { provider: 'bedrock', providerKind: 'bedrock', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' },
+      { provider: 'openrouter', providerKind: 'openrouter', model: 'anthropic/claude-sonnet-4.5' },
+      { provider: 'openai', providerKind: 'openai', model: 'no-such-model-xyz' },
+    ];
+    // Under and over Gemini 2.5 Pro's 200k-token tier.
+    const usages = [usage(1_000, 1_000, 500, 100), usage(300_000, 2_000, 0, 0), usage(1_000, 1_000)];
+    const warm = new CostCalculator();
+    for (const target of targets) {
+      for (const tokens of usages) {
+        const expected = new CostCalculator().cost(target, tokens);
+        assert.deepEqual(warm.cost(target, tokens), expected, `${target.model} first`);
+        assert.deepEqual(warm.cost(target, tokens), expected, `${target.model} remembered`);
+      }
+    }
+    const geminiShort = warm.cost(targets[1], usage(150_000, 0));
+    const geminiLong = warm.cost(targets[1], usage(300_000, 0));
+    assert.ok(geminiLong.costUsd > 2 * geminiShort.costUsd + 1e-9, 'the long-context tier still applies once the match is remembered');
+  });
 });

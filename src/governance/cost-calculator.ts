@@ -1,4 +1,4 @@
-import { calcPrice } from '@pydantic/genai-prices';
+import { calcPrice, type Provider } from '@pydantic/genai-prices';
 import type { Usage } from '../core/gateway-response.js';
 
 /**
@@ -84,9 +84,24 @@ function sanitizeCount(value: number | undefined): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-/** Computes request costs. Stateless apart from the overrides; safe to share. */
+/** Distinct provider/model dataset matches remembered before the memory starts over. */
+const MAX_REMEMBERED_MATCHES = 1_000;
+
+/**
+ * A dataset match remembered: the provider narrowed to the one model that matched (so that
+ * `calcPrice` with `{ provider }` finds it at once), or null when the dataset has no price.
+ */
+type RememberedMatch = Provider | null;
+
+/** Computes request costs. Stateless apart from the overrides and a memory of dataset matches; safe to share. */
 export class CostCalculator {
   readonly #overrides: ReadonlyMap<string, ModelPrice>;
+  /**
+   * `providerId \0 model` → the dataset's match. Finding a provider and a model in the dataset
+   * (case-folded pattern matching over every model) costs far more than pricing the usage; the
+   * price itself (tiers, time constraints) is still computed per request from the matched model.
+   */
+  readonly #matches = new Map<string, RememberedMatch>();
 
   /**
    * @param overrides prices keyed by `provider/model`, where `provider` is an instance name or a
@@ -118,21 +133,27 @@ export class CostCalculator {
     if (providerId === undefined) return unpriced();
     try {
       // The dataset counts input tokens in total, cache reads and writes included.
-      const result = calcPrice(
-        {
-          input_tokens: inputTokens + cacheReadTokens + cacheWriteTokens,
-          output_tokens: outputTokens,
-          cache_read_tokens: cacheReadTokens,
-          cache_write_tokens: cacheWriteTokens,
-        },
-        target.model,
-        { providerId },
-      );
+      const datasetUsage = {
+        input_tokens: inputTokens + cacheReadTokens + cacheWriteTokens,
+        output_tokens: outputTokens,
+        cache_read_tokens: cacheReadTokens,
+        cache_write_tokens: cacheWriteTokens,
+      };
+      const matchKey = `${providerId}\u0000${target.model}`;
+      const remembered = this.#matches.get(matchKey);
+      if (remembered === null) return unpriced();
+      const result = calcPrice(datasetUsage, target.model, remembered === undefined ? { providerId } : { provider: remembered });
+      if (remembered === undefined) this.#remember(matchKey, result === null ? null : { ...result.provider, models: [result.model], fallback_model_providers: undefined });
       if (result === null || !Number.isFinite(result.total_price)) return unpriced();
       return { costUsd: result.total_price, costMicroUsd: toMicroUsd(result.total_price), priced: true, source: 'genai-prices', pricedModel: result.model.id };
     } catch {
       return unpriced();
     }
+  }
+
+  #remember(key: string, match: RememberedMatch): void {
+    if (this.#matches.size >= MAX_REMEMBERED_MATCHES) this.#matches.clear();
+    this.#matches.set(key, match);
   }
 
   /**
