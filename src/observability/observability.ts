@@ -94,6 +94,7 @@ export class Observability {
   async close(): Promise<void> {
     if (this.purgeTimer !== undefined) clearInterval(this.purgeTimer);
     await this.logQueue?.close();
+    await this.logStore?.stopWriterThread();
     await this.tracing.close();
     await this.ownedDatabase?.close();
   }
@@ -120,6 +121,8 @@ export async function startObservability(options: StartObservabilityOptions = {}
       owned = await openDatabase({ url: options.databaseUrl, appDirectory: options.appDirectory ?? '.' });
       store = new RequestLogStore(owned.database, owned.backend, clock);
     }
+    // SQLite file: batches are written (hashed, indexed) in a worker thread, off the request path.
+    store?.startWriterThread();
     writer = store;
   }
   const queue =

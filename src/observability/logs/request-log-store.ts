@@ -4,6 +4,7 @@ import type { HeimdallDatabase, RequestLogTable } from '../../storage/database-s
 import type SqliteDatabase from 'better-sqlite3';
 import { sqliteConnectionOf, type DatabaseBackend } from '../../storage/open-database.js';
 import type { LoggedAttempt, RequestLogRecord, RequestLogSummary } from './request-log-record.js';
+import { RequestLogWriterThread } from './request-log-writer-thread.js';
 
 /**
  * The request log in the store (tables of migration `0003-request-logs`): batched inserts, the
@@ -334,6 +335,8 @@ export class RequestLogStore implements RequestLogWriter {
   private readonly storedBodies = new Set<string>();
   /** Prepared inserts on SQLite (made at the first write); absent on PostgreSQL. */
   private sqliteStatements: SqliteLogStatements | undefined;
+  /** Where writes and the purge run when {@link startWriterThread} started one. */
+  private writerThread: RequestLogWriterThread | undefined;
 
   constructor(
     private readonly database: Kysely<HeimdallDatabase>,
@@ -341,7 +344,35 @@ export class RequestLogStore implements RequestLogWriter {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /**
+   * Moves writes and the retention purge of a SQLite file store to a worker thread with its own
+   * connection (see `request-log-writer-thread.ts`); reads stay here. Nothing changes for
+   * PostgreSQL (its writes are already off the event loop but for the protocol work) or an
+   * in-memory database (another connection would not see it).
+   * @returns whether a thread was started
+   */
+  startWriterThread(): boolean {
+    if (this.writerThread !== undefined) return true;
+    const sqlite = this.backend === 'sqlite' ? sqliteConnectionOf(this.database) : undefined;
+    if (sqlite === undefined || sqlite.memory) return false;
+    this.writerThread = new RequestLogWriterThread(sqlite.name, { writeHere: (batch) => this.writeHere(batch), purgeHere: (before) => this.purgeHere(before) });
+    return true;
+  }
+
+  /** Stops the writer thread, if any, after the writes already handed to it (graceful shutdown). */
+  async stopWriterThread(): Promise<void> {
+    const thread = this.writerThread;
+    this.writerThread = undefined;
+    await thread?.close();
+  }
+
   async write(batch: readonly RequestLogRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    if (this.writerThread !== undefined) return this.writerThread.write(batch, this.clock());
+    return this.writeHere(batch);
+  }
+
+  private async writeHere(batch: readonly RequestLogRecord[]): Promise<void> {
     if (batch.length === 0) return;
     const prepared = batch.map((record) => prepareLogRecord(record, this.storedBodies));
     const now = this.clock();
@@ -521,6 +552,11 @@ export class RequestLogStore implements RequestLogWriter {
    * @returns how many records were deleted
    */
   async purge(before: number): Promise<number> {
+    if (this.writerThread !== undefined) return this.writerThread.purge(before);
+    return this.purgeHere(before);
+  }
+
+  private async purgeHere(before: number): Promise<number> {
     this.storedBodies.clear();
     return this.database.transaction().execute(async (transaction) => {
       const deleted = await transaction.deleteFrom('request_logs').where('created_at', '<', before).executeTakeFirst();
