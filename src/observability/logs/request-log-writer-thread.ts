@@ -38,10 +38,14 @@ interface PendingCall {
   reject(error: Error): void;
 }
 
-/** Path of the worker's entry module (`.ts` under tsx in tests, `.js` when built). */
-function workerEntry(): URL {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./request-log-writer-worker${extension}`, import.meta.url);
+/** Starts the worker on its entry module (`.js` when built; `.ts` when run through tsx, in tests). */
+function startWorker(path: string): Worker {
+  const workerData = { path };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./request-log-writer-worker.js', import.meta.url), { workerData });
+  // Workers do not inherit tsx's loader: the worker registers it before loading the entry.
+  const entry = new URL('./request-log-writer-worker.ts', import.meta.url).href;
+  const loader = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData });
 }
 
 /** See the module comment. */
@@ -60,7 +64,7 @@ export class RequestLogWriterThread {
     path: string,
     private readonly fallback: WriterThreadFallback,
   ) {
-    this.worker = new Worker(workerEntry(), { workerData: { path } });
+    this.worker = startWorker(path);
     // Only pending calls keep the process alive, not the idle thread.
     this.worker.unref();
     this.worker.on('message', (reply: WriterThreadReply) => {
