@@ -72,9 +72,12 @@ export class Observability {
     }
   }
 
+  /** What every recorder of this gateway shares (made once). */
+  private recorderServices: RecorderServices | undefined;
+
   /** A recorder for one request. */
   recorder(): RequestRecorder {
-    return new GatewayRequestRecorder({
+    this.recorderServices ??= {
       metrics: this.metrics,
       tracing: this.tracing,
       queue: this.logQueue,
@@ -82,7 +85,8 @@ export class Observability {
       costs: this.costs,
       providerKind: (provider) => this.gateway?.providers.get(provider)?.definition.kind,
       clock: this.clock,
-    });
+    };
+    return new GatewayRequestRecorder(this.recorderServices);
   }
 
   /** Answers `/metrics` and `/api/logs…`. @returns false when the path is not ours */
