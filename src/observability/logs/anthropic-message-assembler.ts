@@ -1,7 +1,6 @@
-import { StringDecoder } from 'node:string_decoder';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { emptyUsage, type Usage } from '../../core/gateway-response.js';
 import type { AnthropicEventWriter } from '../../inbound/anthropic/anthropic-stream-encoder.js';
-import { SseEventParser } from '../../upstream/sse-event-parser.js';
 
 /**
  * Builds what the request log needs from an Anthropic answer as the caller received it: usage
@@ -174,8 +173,8 @@ const MAX_JSON_BODY_BYTES = 8 * 1024 * 1024;
  * `text/event-stream`, else a JSON body parsed once at the end.
  */
 export class AnthropicRelayObserver {
-  private readonly parser: SseEventParser | undefined;
-  private readonly decoder = new StringDecoder('utf8');
+  private readonly parser: EventSourceParser | undefined;
+  private readonly decoder = new TextDecoder();
   private readonly jsonChunks: Buffer[] = [];
   private jsonBytes = 0;
 
@@ -184,13 +183,16 @@ export class AnthropicRelayObserver {
     eventStream: boolean,
   ) {
     this.parser = eventStream
-      ? new SseEventParser((name, data) => {
-          if (name === undefined || !this.assembler.wants(name)) return;
-          try {
-            this.assembler.event(name, JSON.parse(data) as unknown);
-          } catch {
-            // A malformed event is the caller's problem to see, not the log's.
-          }
+      ? createParser({
+          onEvent: (message: EventSourceMessage) => {
+            const name = message.event ?? '';
+            if (!this.assembler.wants(name)) return;
+            try {
+              this.assembler.event(name, JSON.parse(message.data) as unknown);
+            } catch {
+              // A malformed event is the caller's problem to see, not the log's.
+            }
+          },
         })
       : undefined;
   }
@@ -198,8 +200,7 @@ export class AnthropicRelayObserver {
   /** One relayed chunk. */
   chunk(chunk: Buffer): void {
     if (this.parser !== undefined) {
-      const text = this.decoder.write(chunk);
-      if (text !== '') this.parser.feed(text);
+      this.parser.feed(this.decoder.decode(chunk, { stream: true }));
       return;
     }
     if (this.jsonBytes + chunk.length > MAX_JSON_BODY_BYTES) return;

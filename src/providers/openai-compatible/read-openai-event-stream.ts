@@ -1,7 +1,7 @@
 import { finished, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { ProviderCallError } from '../../core/errors.js';
-import { SseEventParser } from '../../upstream/sse-event-parser.js';
 import { networkError } from '../../upstream/upstream-http.js';
 import { providerErrorFromPayload } from './convert-openai-error-payload.js';
 
@@ -17,8 +17,8 @@ export interface EventStreamEnd {
  * payload, parsed as JSON, to `onChunk`.
  *
  * - Bytes are decoded with a streaming UTF-8 decoder, so characters split across network chunks
- *   stay whole; SSE framing (lines split anywhere, `\r\n`, comments, multi-line `data`) is
- *   {@link SseEventParser}'s. A `Readable` is read through its `data` events (events are handled as
+ *   stay whole; SSE framing (lines split anywhere, `\r\n`, comments, multi-line `data`) is left to
+ *   `eventsource-parser`. A `Readable` is read through its `data` events (events are handled as
  *   the bytes arrive, with no promise per chunk).
  * - A last event cut off before its closing blank line is still delivered.
  * - `data: [DONE]` marks the end; anything after it is ignored (the body is still read to its end
@@ -44,14 +44,15 @@ export function readOpenAIEventStream(
 /** Decodes, frames and interprets the events of one stream (see {@link readOpenAIEventStream}). */
 class OpenAIEventReader {
   private readonly decoder = new StringDecoder('utf8');
-  private readonly parser: SseEventParser;
+  private readonly parser: EventSourceParser;
   sawDone = false;
 
   constructor(
     private readonly provider: string,
     private readonly onChunk: (chunk: unknown) => void,
   ) {
-    this.parser = new SseEventParser((name, data) => this.event(name, data));
+    // An error thrown here leaves `feed`: reading stops, the parser is not used again.
+    this.parser = createParser({ onEvent: (event) => this.event(event.event, event.data) });
   }
 
   /** One chunk of the body. @throws the stream's error, or `onChunk`'s */
@@ -64,7 +65,8 @@ class OpenAIEventReader {
   end(): EventStreamEnd {
     const rest = this.decoder.end();
     if (rest !== '') this.parser.feed(rest);
-    this.parser.end();
+    // a last event whose closing blank line never came is still delivered
+    this.parser.feed('\n\n');
     return { sawDone: this.sawDone };
   }
 
