@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Usage } from '../core/gateway-response.js';
+import { calcPrice } from '@pydantic/genai-prices';
 import { CostCalculator, PRICING_PROVIDER_IDS } from './cost-calculator.js';
 
 const usage = (inputTokens: number, outputTokens: number, cacheReadTokens = 0, cacheWriteTokens = 0): Usage => ({
@@ -93,5 +94,43 @@ describe('CostCalculator', () => {
     const tiny = calculator.estimate({ provider: 'local', providerKind: 'ollama', model: 'llama-house' }, { inputTokens: 1, outputTokens: 0 });
     assert.equal(tiny.costMicroUsd, 1, '0.1 micro-USD rounds up to 1');
     assert.equal(calculator.estimate({ provider: 'x', providerKind: 'ollama', model: 'unknown' }, { inputTokens: 10, outputTokens: 10 }).costMicroUsd, 0);
+  });
+
+  it('prices a model as the dataset does, the first time and once its match and rates are remembered (tiers and dated names included)', () => {
+    const targets = [
+      { provider: 'claude', providerKind: 'anthropic', model: 'claude-sonnet-4-20250514' },
+      { provider: 'google', providerKind: 'gemini', model: 'gemini-2.5-pro' },
+      { provider: 'bedrock', providerKind: 'bedrock', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' },
+      { provider: 'openrouter', providerKind: 'openrouter', model: 'anthropic/claude-sonnet-4.5' },
+      { provider: 'openai', providerKind: 'openai', model: 'gpt-4o' },
+      // Time-of-day prices: always priced by the dataset.
+      { provider: 'deepseek', providerKind: 'deepseek', model: 'deepseek-chat' },
+      { provider: 'openai', providerKind: 'openai', model: 'no-such-model-xyz' },
+    ];
+    // Under and over Gemini 2.5 Pro's 200k-token tier.
+    const usages = [usage(1_000, 1_000, 500, 100), usage(300_000, 2_000, 0, 0), usage(1_000, 1_000)];
+    const warm = new CostCalculator();
+    for (const target of targets) {
+      for (const tokens of usages) {
+        const expected = new CostCalculator().cost(target, tokens);
+        assert.deepEqual(warm.cost(target, tokens), expected, `${target.model} first`);
+        assert.deepEqual(warm.cost(target, tokens), expected, `${target.model} remembered`);
+        const dataset = calcPrice(
+          {
+            input_tokens: tokens.inputTokens + tokens.cacheReadTokens + tokens.cacheWriteTokens,
+            output_tokens: tokens.outputTokens,
+            cache_read_tokens: tokens.cacheReadTokens,
+            cache_write_tokens: tokens.cacheWriteTokens,
+          },
+          target.model,
+          { providerId: PRICING_PROVIDER_IDS[target.providerKind] },
+        );
+        close(expected.costUsd, dataset?.total_price ?? 0);
+        assert.equal(expected.pricedModel, dataset?.model.id);
+      }
+    }
+    const geminiShort = warm.cost(targets[1], usage(150_000, 0));
+    const geminiLong = warm.cost(targets[1], usage(300_000, 0));
+    assert.ok(geminiLong.costUsd > 2 * geminiShort.costUsd + 1e-9, 'the long-context tier still applies once the match is remembered');
   });
 });

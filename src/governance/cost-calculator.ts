@@ -1,4 +1,4 @@
-import { calcPrice } from '@pydantic/genai-prices';
+import { calcPrice, type Provider } from '@pydantic/genai-prices';
 import type { Usage } from '../core/gateway-response.js';
 
 /**
@@ -84,9 +84,88 @@ function sanitizeCount(value: number | undefined): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-/** Computes request costs. Stateless apart from the overrides; safe to share. */
+/** Distinct provider/model dataset matches remembered before the memory starts over. */
+const MAX_REMEMBERED_MATCHES = 1_000;
+
+/** USD per token (and per request) of a model whose dataset price is linear in its usage up to `maxInputTokens`. */
+interface LinearRates {
+  /** Largest total input (cache reads and writes included) the rates hold for: the first tier's start, or unbounded. */
+  maxInputTokens: number;
+  perRequest: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/**
+ * A dataset match remembered: the provider narrowed to the one model that matched (so that
+ * `calcPrice` with `{ provider }` finds it at once) and, when the model's price has no tiers and
+ * no time or date constraints, its per-token rates; null when the dataset has no price.
+ */
+type RememberedMatch = { provider: Provider; modelId: string; rates: LinearRates | undefined } | null;
+
+/** The dataset's usage fields for Heimdall's token counts (the dataset counts input tokens in total, cache reads and writes included). */
+function datasetUsage(inputTokens: number, outputTokens: number, cacheReadTokens: number, cacheWriteTokens: number): Record<string, number> {
+  return {
+    input_tokens: inputTokens + cacheReadTokens + cacheWriteTokens,
+    output_tokens: outputTokens,
+    cache_read_tokens: cacheReadTokens,
+    cache_write_tokens: cacheWriteTokens,
+  };
+}
+
+function applyRates(rates: LinearRates, inputTokens: number, outputTokens: number, cacheReadTokens: number, cacheWriteTokens: number): number {
+  return rates.perRequest + inputTokens * rates.input + outputTokens * rates.output + cacheReadTokens * rates.cacheRead + cacheWriteTokens * rates.cacheWrite;
+}
+
+/**
+ * The per-token rates of a model's price below its first tier (long-context surcharges start
+ * above a total input size), measured with the dataset's own calculation — one request with no
+ * tokens, then N tokens of each kind — and checked against it on one more usage; undefined for
+ * time-dependent prices (the dataset then prices every request itself). The dataset's general
+ * calculation validates its unit tables on every call, which costs tens of µs per request.
+ */
+function linearRates(provider: Provider, model: string): LinearRates | undefined {
+  const prices = provider.models[0]?.prices;
+  if (prices === undefined || Array.isArray(prices)) return undefined;
+  let maxInputTokens = Number.POSITIVE_INFINITY;
+  for (const value of Object.values(prices)) {
+    if (typeof value !== 'object' || value === null) continue;
+    for (const tier of value.tiers) maxInputTokens = Math.min(maxInputTokens, tier.start);
+  }
+  const probeTokens = Math.min(TOKENS_PER_MILLION, maxInputTokens);
+  if (!(probeTokens >= 1_000)) return undefined;
+  const price = (usage: Record<string, number>): number => {
+    const result = calcPrice(usage, model, { provider });
+    if (result === null || !Number.isFinite(result.total_price)) throw new Error(`no price for ${model}`);
+    return result.total_price;
+  };
+  const tokens = probeTokens;
+  const perRequest = price(datasetUsage(0, 0, 0, 0));
+  const rates: LinearRates = {
+    maxInputTokens,
+    perRequest,
+    input: (price(datasetUsage(tokens, 0, 0, 0)) - perRequest) / tokens,
+    output: (price(datasetUsage(0, tokens, 0, 0)) - perRequest) / tokens,
+    cacheRead: (price(datasetUsage(0, 0, tokens, 0)) - perRequest) / tokens,
+    cacheWrite: (price(datasetUsage(0, 0, 0, tokens)) - perRequest) / tokens,
+  };
+  const probe = [Math.floor(tokens / 3), 2_345, Math.floor(tokens / 5), Math.floor(tokens / 7)] as const;
+  const expected = price(datasetUsage(...probe));
+  return Math.abs(applyRates(rates, ...probe) - expected) <= 1e-9 * Math.max(1, Math.abs(expected)) ? rates : undefined;
+}
+
+/** Computes request costs. Stateless apart from the overrides and a memory of dataset matches; safe to share. */
 export class CostCalculator {
   readonly #overrides: ReadonlyMap<string, ModelPrice>;
+  /**
+   * `providerId \0 model` → the dataset's match and, for linear prices, the per-token rates.
+   * Finding a provider and a model in the dataset (case-folded pattern matching over every model)
+   * and its general price calculation cost tens of µs per request; tiered and time-dependent
+   * prices are still computed by the dataset per request, from the matched model.
+   */
+  readonly #matches = new Map<string, RememberedMatch>();
 
   /**
    * @param overrides prices keyed by `provider/model`, where `provider` is an instance name or a
@@ -117,22 +196,33 @@ export class CostCalculator {
     const providerId = PRICING_PROVIDER_IDS[target.providerKind];
     if (providerId === undefined) return unpriced();
     try {
-      // The dataset counts input tokens in total, cache reads and writes included.
-      const result = calcPrice(
-        {
-          input_tokens: inputTokens + cacheReadTokens + cacheWriteTokens,
-          output_tokens: outputTokens,
-          cache_read_tokens: cacheReadTokens,
-          cache_write_tokens: cacheWriteTokens,
-        },
-        target.model,
-        { providerId },
-      );
-      if (result === null || !Number.isFinite(result.total_price)) return unpriced();
-      return { costUsd: result.total_price, costMicroUsd: toMicroUsd(result.total_price), priced: true, source: 'genai-prices', pricedModel: result.model.id };
+      const matchKey = `${providerId}\u0000${target.model}`;
+      let remembered = this.#matches.get(matchKey);
+      if (remembered === undefined) {
+        const found = calcPrice(datasetUsage(0, 0, 0, 0), target.model, { providerId });
+        const provider: Provider | undefined = found === null ? undefined : { ...found.provider, models: [found.model], fallback_model_providers: undefined };
+        remembered = provider === undefined || found === null ? null : { provider, modelId: found.model.id, rates: linearRates(provider, target.model) };
+        this.#remember(matchKey, remembered);
+      }
+      if (remembered === null) return unpriced();
+      let costUsd: number;
+      if (remembered.rates !== undefined && inputTokens + cacheReadTokens + cacheWriteTokens <= remembered.rates.maxInputTokens) {
+        costUsd = applyRates(remembered.rates, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens);
+      } else {
+        const result = calcPrice(datasetUsage(inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens), target.model, { provider: remembered.provider });
+        if (result === null) return unpriced();
+        costUsd = result.total_price;
+      }
+      if (!Number.isFinite(costUsd)) return unpriced();
+      return { costUsd, costMicroUsd: toMicroUsd(costUsd), priced: true, source: 'genai-prices', pricedModel: remembered.modelId };
     } catch {
       return unpriced();
     }
+  }
+
+  #remember(key: string, match: RememberedMatch): void {
+    if (this.#matches.size >= MAX_REMEMBERED_MATCHES) this.#matches.clear();
+    this.#matches.set(key, match);
   }
 
   /**

@@ -80,9 +80,12 @@ export class Observability {
     }
   }
 
+  /** What every recorder of this gateway shares (made once). */
+  private recorderServices: RecorderServices | undefined;
+
   /** A recorder for one request. */
   recorder(): RequestRecorder {
-    return new GatewayRequestRecorder({
+    this.recorderServices ??= {
       metrics: this.metrics,
       tracing: this.tracing,
       // `logging.enabled` may change at run time (`/api/settings`): checked per request.
@@ -91,7 +94,8 @@ export class Observability {
       costs: this.costs,
       providerKind: (provider) => this.gateway?.providers.get(provider)?.definition.kind,
       clock: this.clock,
-    });
+    };
+    return new GatewayRequestRecorder(this.recorderServices);
   }
 
   /** Answers `/metrics` and `/api/logs…`. @returns false when the path is not ours */
@@ -104,6 +108,7 @@ export class Observability {
     if (this.purgeTimer !== undefined) clearInterval(this.purgeTimer);
     await this.logQueue?.close();
     await this.logTail?.close();
+    await this.logStore?.stopWriterThread();
     await this.tracing.close();
     await this.ownedDatabase?.close();
   }
@@ -132,6 +137,8 @@ export async function startObservability(options: StartObservabilityOptions = {}
       owned = await openDatabase({ url: options.databaseUrl, appDirectory: options.appDirectory ?? '.' });
       store = new RequestLogStore(owned.database, owned.backend, clock);
     }
+    // SQLite file: batches are written (hashed, indexed) in a worker thread, off the request path.
+    store?.startWriterThread();
     writer = store;
   }
   const queue =

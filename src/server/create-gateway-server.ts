@@ -55,9 +55,18 @@ async function route(
   observability?: Observability,
   dashboard?: DashboardFiles,
 ): Promise<void> {
+  const method = request.method ?? 'GET';
+  if (method === 'POST') {
+    // The inference routes, taken without parsing a URL when the request target is exactly one of them.
+    const handler = request.url === undefined ? undefined : postRoutes.get(request.url);
+    if (handler !== undefined) {
+      const body = await readRequestBody(request, settings.maxBodyBytes);
+      await handler(request, response, body, settings);
+      return;
+    }
+  }
   const url = new URL(request.url ?? '/', 'http://gateway.local');
   const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-  const method = request.method ?? 'GET';
 
   if (method === 'OPTIONS') {
     response.writeHead(204);

@@ -20,6 +20,19 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** The better-sqlite3 connection under each SQLite-backed Kysely instance {@link openDatabase} made. */
+const sqliteConnections = new WeakMap<Kysely<HeimdallDatabase>, SqliteDatabase.Database>();
+
+/**
+ * The better-sqlite3 connection under a SQLite store opened by {@link openDatabase}, for hot
+ * writers that keep prepared statements (the request log); undefined for PostgreSQL or a Kysely
+ * instance made elsewhere. Use it only while holding Kysely's connection
+ * (`database.connection().execute(…)`), so that it never runs inside another caller's transaction.
+ */
+export function sqliteConnectionOf(database: Kysely<HeimdallDatabase>): SqliteDatabase.Database | undefined {
+  return sqliteConnections.get(database);
+}
+
 /** The SQLite file used when no database URL is given. */
 export const DEFAULT_SQLITE_FILE_NAME = 'heimdall.db';
 
@@ -114,6 +127,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     const database = new Kysely<HeimdallDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    sqliteConnections.set(database, sqlite);
     handle = { database, backend: 'sqlite', location: path, close: () => database.destroy() };
   }
   try {

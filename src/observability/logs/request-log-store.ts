@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { HeimdallDatabase, RequestLogTable } from '../../storage/database-schema.js';
-import type { DatabaseBackend } from '../../storage/open-database.js';
+import type SqliteDatabase from 'better-sqlite3';
+import { sqliteConnectionOf, type DatabaseBackend } from '../../storage/open-database.js';
 import type { LoggedAttempt, RequestLogRecord, RequestLogSummary } from './request-log-record.js';
+import { RequestLogWriterThread } from './request-log-writer-thread.js';
 
 /**
  * The request log in the store (tables of migration `0003-request-logs`): batched inserts, the
@@ -222,6 +224,70 @@ function summaryFromRow(row: RequestLogTable): RequestLogSummary {
   };
 }
 
+/** Every column of `request_logs`, in the order the SQLite fast path binds them. */
+const REQUEST_LOG_COLUMNS = Object.keys({
+  id: true,
+  created_at: true,
+  virtual_key_id: true,
+  virtual_key_name: true,
+  team_id: true,
+  customer_id: true,
+  request_kind: true,
+  inbound_api: true,
+  provider: true,
+  model_requested: true,
+  model_served: true,
+  provider_key: true,
+  route_name: true,
+  fallback_step: true,
+  attempt_count: true,
+  attempts: true,
+  status: true,
+  error_type: true,
+  error_message: true,
+  input_tokens: true,
+  output_tokens: true,
+  cache_read_tokens: true,
+  cache_write_tokens: true,
+  cost_micro_usd: true,
+  latency_ms: true,
+  time_to_first_token_ms: true,
+  upstream_ms: true,
+  streaming: true,
+  stop_reason: true,
+  dropped_fields: true,
+  request_body_hash: true,
+  response_body_hash: true,
+  trace_id: true,
+} satisfies Record<keyof RequestLogTable, true>) as Array<keyof RequestLogTable>;
+
+/**
+ * The request log's inserts on SQLite as prepared statements, run in one better-sqlite3
+ * transaction per batch: the same rows Kysely would write, without building and preparing the SQL
+ * of every multi-row insert again (which cost about as much as the inserts themselves).
+ */
+interface SqliteLogStatements {
+  insertBody: SqliteDatabase.Statement;
+  insertRecord: SqliteDatabase.Statement;
+  insertSearch: SqliteDatabase.Statement;
+  writeBatch: (prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, string>, now: number) => void;
+}
+
+function sqliteLogStatements(sqlite: SqliteDatabase.Database): SqliteLogStatements {
+  const insertBody = sqlite.prepare('insert into log_bodies (hash, content, size_bytes, created_at) values (?, ?, ?, ?) on conflict (hash) do nothing');
+  const insertRecord = sqlite.prepare(`insert into request_logs (${REQUEST_LOG_COLUMNS.join(', ')}) values (${REQUEST_LOG_COLUMNS.map(() => '?').join(', ')})`);
+  const insertSearch = sqlite.prepare('insert into request_log_search (log_id, content) values (?, ?)');
+  const writeBatch = sqlite.transaction((prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, string>, now: number) => {
+    for (const [hash, content] of bodies) insertBody.run(hash, content, Buffer.byteLength(content), now);
+    for (const record of prepared) {
+      const row = record.row;
+      insertRecord.run(REQUEST_LOG_COLUMNS.map((column) => row[column]));
+    }
+    for (const record of prepared) if (record.searchText !== '') insertSearch.run(record.row.id, record.searchText);
+  });
+  return { insertBody, insertRecord, insertSearch, writeBatch };
+}
+
 /** A record as a table row (bodies by hash). */
 function rowFromRecord(record: RequestLogRecord): RequestLogTable {
   return {
@@ -350,6 +416,10 @@ export class RequestLogStore implements RequestLogWriter {
    * again. A body another replica's purge removed meanwhile shows as absent in `get`.
    */
   private readonly storedBodies = new Set<string>();
+  /** Prepared inserts on SQLite (made at the first write); absent on PostgreSQL. */
+  private sqliteStatements: SqliteLogStatements | undefined;
+  /** Where writes and the purge run when {@link startWriterThread} started one. */
+  private writerThread: RequestLogWriterThread | undefined;
 
   constructor(
     private readonly database: Kysely<HeimdallDatabase>,
@@ -357,12 +427,53 @@ export class RequestLogStore implements RequestLogWriter {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /**
+   * Moves writes and the retention purge of a SQLite file store to a worker thread with its own
+   * connection (see `request-log-writer-thread.ts`); reads stay here. Nothing changes for
+   * PostgreSQL (its writes are already off the event loop but for the protocol work) or an
+   * in-memory database (another connection would not see it).
+   * @returns whether a thread was started
+   */
+  startWriterThread(): boolean {
+    if (this.writerThread !== undefined) return true;
+    const sqlite = this.backend === 'sqlite' ? sqliteConnectionOf(this.database) : undefined;
+    if (sqlite === undefined || sqlite.memory) return false;
+    this.writerThread = new RequestLogWriterThread(sqlite.name, { writeHere: (batch) => this.writeHere(batch), purgeHere: (before) => this.purgeHere(before) });
+    return true;
+  }
+
+  /** Stops the writer thread, if any, after the writes already handed to it (graceful shutdown). */
+  async stopWriterThread(): Promise<void> {
+    const thread = this.writerThread;
+    this.writerThread = undefined;
+    await thread?.close();
+  }
+
   async write(batch: readonly RequestLogRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    if (this.writerThread !== undefined) return this.writerThread.write(batch, this.clock());
+    return this.writeHere(batch);
+  }
+
+  private async writeHere(batch: readonly RequestLogRecord[]): Promise<void> {
     if (batch.length === 0) return;
     const prepared = batch.map((record) => prepareLogRecord(record, this.storedBodies));
     const now = this.clock();
     const bodies = new Map<string, string>();
     for (const record of prepared) for (const body of record.bodies) if (!this.storedBodies.has(body.hash)) bodies.set(body.hash, body.content);
+    const sqlite = this.backend === 'sqlite' ? sqliteConnectionOf(this.database) : undefined;
+    if (sqlite !== undefined) {
+      // Holding Kysely's one connection: no other caller's transaction is open on it meanwhile.
+      await this.database.connection().execute(async () => {
+        this.sqliteStatements ??= sqliteLogStatements(sqlite);
+        this.sqliteStatements.writeBatch(prepared, bodies, now);
+      });
+    } else await this.writeWithKysely(prepared, bodies, now);
+    if (this.storedBodies.size + bodies.size > MAX_REMEMBERED_BODIES) this.storedBodies.clear();
+    for (const hash of bodies.keys()) this.storedBodies.add(hash);
+  }
+
+  private async writeWithKysely(prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, string>, now: number): Promise<void> {
     await this.database.transaction().execute(async (transaction) => {
       const bodyRows = [...bodies].map(([hash, content]) => ({ hash, content, size_bytes: Buffer.byteLength(content), created_at: now }));
       for (let start = 0; start < bodyRows.length; start += 100) {
@@ -390,8 +501,6 @@ export class RequestLogStore implements RequestLogWriter {
         await sql`insert into request_log_search ${columns} values ${values}`.execute(transaction);
       }
     });
-    if (this.storedBodies.size + bodies.size > MAX_REMEMBERED_BODIES) this.storedBodies.clear();
-    for (const hash of bodies.keys()) this.storedBodies.add(hash);
   }
 
   private whereFilter(filter: RequestLogFilter): (builder: RequestLogExpression) => Expression<SqlBool> {
@@ -564,6 +673,11 @@ export class RequestLogStore implements RequestLogWriter {
    * @returns how many records were deleted
    */
   async purge(before: number): Promise<number> {
+    if (this.writerThread !== undefined) return this.writerThread.purge(before);
+    return this.purgeHere(before);
+  }
+
+  private async purgeHere(before: number): Promise<number> {
     this.storedBodies.clear();
     return this.database.transaction().execute(async (transaction) => {
       const deleted = await transaction.deleteFrom('request_logs').where('created_at', '<', before).executeTakeFirst();

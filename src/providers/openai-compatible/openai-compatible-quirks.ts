@@ -127,11 +127,26 @@ export const baseOpenAICompatibleQuirks: ResolvedQuirks = {
 
 /** The quirks that apply to `model`: the provider's, with every matching override applied in order. */
 export function resolveQuirks(quirks: OpenAICompatibleQuirks, model: string): ResolvedQuirks {
+  let byModel = resolvedQuirksMemory.get(quirks);
+  const remembered = byModel?.get(model);
+  if (remembered !== undefined) return remembered;
   const { modelOverrides, ...resolved } = quirks;
-  if (modelOverrides === undefined) return resolved;
   let result: ResolvedQuirks = resolved;
-  for (const override of modelOverrides) {
+  for (const override of modelOverrides ?? []) {
     if (override.models.test(model)) result = { ...result, ...override.quirks };
   }
+  // Shared by every request for this model: frozen, so that no caller can change it for the others.
+  Object.freeze(result);
+  if (byModel === undefined) {
+    byModel = new Map();
+    resolvedQuirksMemory.set(quirks, byModel);
+  }
+  if (byModel.size >= MAX_REMEMBERED_MODELS) byModel.clear();
+  byModel.set(model, result);
   return result;
 }
+
+/** Resolved quirks by provider quirks and model name (a request resolves them two or three times; each is a copy of ~25 fields). */
+const resolvedQuirksMemory = new WeakMap<OpenAICompatibleQuirks, Map<string, ResolvedQuirks>>();
+/** Model names remembered per provider before the memory starts over. */
+const MAX_REMEMBERED_MODELS = 256;

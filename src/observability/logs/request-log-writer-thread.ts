@@ -1,0 +1,134 @@
+import { Worker } from 'node:worker_threads';
+import type { RequestLogRecord } from './request-log-record.js';
+
+/**
+ * The request log's writer thread (SQLite file stores): a `worker_thread` with its own connection
+ * to the same database file that does everything a batch write costs — hashing and serialising
+ * bodies, the search text, the inserts and full-text indexing — and the retention purge, so none
+ * of it runs on the event loop that serves requests. Batches are posted (structured clone) and
+ * answered in order; the body hashes the thread computed are put on the caller's records, so live
+ * tail subscribers see the same records as with an in-thread write. WAL mode lets the gateway's
+ * own connection read meanwhile; its `busy_timeout` rides out the thread's short write locks.
+ *
+ * When the thread fails (cannot open the file, crashes), pending and later calls go to `fallback`
+ * (the in-thread store): records are not lost to a broken thread.
+ */
+
+/** A message to the thread. `now` is the caller's clock (ms since the epoch), used as the bodies' write time. */
+export type WriterThreadRequest =
+  | { type: 'write'; id: number; now: number; batch: readonly RequestLogRecord[] }
+  | { type: 'purge'; id: number; before: number }
+  | { type: 'close'; id: number };
+
+/** The thread's answer to a request (same `id`). */
+export type WriterThreadReply =
+  | { type: 'written'; id: number; hashes: Array<[request: string | undefined, response: string | undefined]> }
+  | { type: 'purged'; id: number; deleted: number }
+  | { type: 'closed'; id: number }
+  | { type: 'failed'; id: number; message: string };
+
+/** What the thread falls back to. */
+export interface WriterThreadFallback {
+  writeHere(batch: readonly RequestLogRecord[]): Promise<void>;
+  purgeHere(before: number): Promise<number>;
+}
+
+interface PendingCall {
+  resolve(reply: WriterThreadReply): void;
+  reject(error: Error): void;
+}
+
+/** Starts the worker on its entry module (`.js` when built; `.ts` when run through tsx, in tests). */
+function startWorker(path: string): Worker {
+  const workerData = { path };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./request-log-writer-worker.js', import.meta.url), { workerData });
+  // Workers do not inherit tsx's loader: the worker registers it before loading the entry.
+  const entry = new URL('./request-log-writer-worker.ts', import.meta.url).href;
+  const loader = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData });
+}
+
+/** See the module comment. */
+export class RequestLogWriterThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, PendingCall>();
+  private nextId = 1;
+  private broken: Error | undefined;
+  private closed = false;
+
+  /**
+   * @param path the SQLite database file (already migrated)
+   * @param fallback the in-thread writer used once the thread has failed
+   */
+  constructor(
+    path: string,
+    private readonly fallback: WriterThreadFallback,
+  ) {
+    this.worker = startWorker(path);
+    // Only pending calls keep the process alive, not the idle thread.
+    this.worker.unref();
+    this.worker.on('message', (reply: WriterThreadReply) => {
+      const call = this.pending.get(reply.id);
+      if (call === undefined) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) this.worker.unref();
+      call.resolve(reply);
+    });
+    const fail = (error: Error): void => {
+      this.broken ??= error;
+      for (const call of this.pending.values()) call.reject(error);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the request-log writer thread exited (code ${code})`)));
+  }
+
+  private call(request: WriterThreadRequest): Promise<WriterThreadReply> {
+    return new Promise<WriterThreadReply>((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage(request);
+    });
+  }
+
+  /** Writes one batch in the thread; puts the body hashes on the records. @throws Error when the write failed */
+  async write(batch: readonly RequestLogRecord[], now: number): Promise<void> {
+    if (this.broken !== undefined || this.closed) return this.fallback.writeHere(batch);
+    let reply: WriterThreadReply;
+    try {
+      reply = await this.call({ type: 'write', id: this.nextId++, now, batch });
+    } catch {
+      // The thread died with this batch: it was not committed (one transaction), so write it here.
+      return this.fallback.writeHere(batch);
+    }
+    if (reply.type === 'failed') throw new Error(reply.message);
+    if (reply.type !== 'written') throw new Error(`unexpected writer-thread reply ${reply.type}`);
+    reply.hashes.forEach(([request, response], index) => {
+      const record = batch[index];
+      if (record === undefined) return;
+      if (request !== undefined) record.requestBodyHash = request;
+      if (response !== undefined) record.responseBodyHash = response;
+    });
+  }
+
+  /** The retention purge, in the thread (which also forgets the bodies it remembered as stored). @returns records deleted */
+  async purge(before: number): Promise<number> {
+    if (this.broken !== undefined || this.closed) return this.fallback.purgeHere(before);
+    let reply: WriterThreadReply;
+    try {
+      reply = await this.call({ type: 'purge', id: this.nextId++, before });
+    } catch {
+      return this.fallback.purgeHere(before);
+    }
+    if (reply.type === 'failed') throw new Error(reply.message);
+    return reply.type === 'purged' ? reply.deleted : 0;
+  }
+
+  /** Closes the thread's connection and ends it (after the calls already posted). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.broken === undefined) await this.call({ type: 'close', id: this.nextId++ }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+}
