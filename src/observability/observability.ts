@@ -80,22 +80,27 @@ export class Observability {
     }
   }
 
-  /** What every recorder of this gateway shares (made once). */
+  /** What every recorder of this gateway shares (made again only when the logging settings change). */
   private recorderServices: RecorderServices | undefined;
 
   /** A recorder for one request. */
   recorder(): RequestRecorder {
-    this.recorderServices ??= {
-      metrics: this.metrics,
-      tracing: this.tracing,
-      // `logging.enabled` may change at run time (`/api/settings`): checked per request.
-      queue: this.settings.logging.enabled ? this.logQueue : undefined,
-      logContent: this.settings.logging.content,
-      costs: this.costs,
-      providerKind: (provider) => this.gateway?.providers.get(provider)?.definition.kind,
-      clock: this.clock,
-    };
-    return new GatewayRequestRecorder(this.recorderServices);
+    // `logging.enabled` and `logging.content` may change at run time (`/api/settings`): checked per request.
+    const queue = this.settings.logging.enabled ? this.logQueue : undefined;
+    const logContent = this.settings.logging.content;
+    let services = this.recorderServices;
+    if (services === undefined || services.queue !== queue || services.logContent !== logContent) {
+      services = this.recorderServices = {
+        metrics: this.metrics,
+        tracing: this.tracing,
+        queue,
+        logContent,
+        costs: this.costs,
+        providerKind: (provider) => this.gateway?.providers.get(provider)?.definition.kind,
+        clock: this.clock,
+      };
+    }
+    return new GatewayRequestRecorder(services);
   }
 
   /** Answers `/metrics` and `/api/logs…`. @returns false when the path is not ours */
