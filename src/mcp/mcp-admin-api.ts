@@ -10,6 +10,7 @@ import { aggregatedName, MCP_NAME_SEPARATOR } from './mcp-tool-names.js';
 import { buildMcpUpstreamSettings, type McpUpstreamSettings } from './mcp-settings.js';
 import { McpUpstreamConflictError, type McpUpstreamManager } from './mcp-upstream-manager.js';
 import type { McpUpstreamStore } from './mcp-upstream-store.js';
+import { upstreamExposesTool } from './mcp-tool-access.js';
 
 /**
  * The admin API of the MCP gateway's upstreams:
@@ -22,7 +23,7 @@ import type { McpUpstreamStore } from './mcp-upstream-store.js';
  * - `POST /api/mcp/client/{id}/reconnect` (also `/api/mcp/clients/{id}/reconnect`) — reconnect now;
  * - `GET /api/mcp/clients/{id}/tools` — the tools it serves now (empty unless connected): each with
  *   the name callers see, the `<upstream>__<tool>` name virtual keys' `mcp_tools` patterns match,
- *   and its description.
+ *   whether the upstream's `tools` allowlist exposes it (`exposed`), and its description.
  *
  * Changes apply at once, without a restart. With storage (`options.store`) upstreams added here
  * are stored in the database (secrets encrypted) and connected again on the next start; without
@@ -195,6 +196,7 @@ export async function handleMcpAdminRequest(
       name: tool.name,
       exposed_name: aggregatedName(id, tool.name, status.namespace, options.maxToolNameLength ?? 64),
       access_name: `${id}${MCP_NAME_SEPARATOR}${tool.name}`,
+      exposed: upstreamExposesTool(upstream.settings, tool.name),
       ...(tool.description === undefined ? {} : { description: tool.description }),
     }));
     sendJson(response, 200, { id, state: status.state, tools });

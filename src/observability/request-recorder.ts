@@ -18,6 +18,7 @@ import type { InboundApi, LoggedAttempt, RequestLogRecord } from './logs/request
 import { searchTextOf } from './logs/request-log-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import { endSpanWithError, GEN_AI, genAiProviderName, runInSpan, type GatewayTracing } from './tracing.js';
+import { runWithUpstreamCapture, type CapturedUpstreamExchange } from './upstream-capture.js';
 
 /**
  * The request path's handle on observability, one per request: it collects who, what kind, where
@@ -102,6 +103,8 @@ export class GatewayRequestRecorder implements RequestRecorder {
   private span: Span | undefined;
   /** When the attempt now running started (attempts run one at a time), ms of `performance.now()`. */
   private attemptRunningSince: number | undefined;
+  /** What went to and came from providers (content logging on only), by reference. */
+  private readonly upstreamExchanges: CapturedUpstreamExchange[] = [];
 
   constructor(private readonly services: RecorderServices) {
     this.startedAt = performance.now();
@@ -163,7 +166,8 @@ export class GatewayRequestRecorder implements RequestRecorder {
       });
     }
     try {
-      const result = await runInSpan(tracing, span, work);
+      const capturing = this.keepContent();
+      const result = await runInSpan(tracing, span, capturing ? () => runWithUpstreamCapture({ provider: logged.provider, model: logged.model, exchanges: this.upstreamExchanges }, work) : work);
       logged.outcome = 'served';
       span?.end();
       return result;
@@ -355,6 +359,7 @@ export class GatewayRequestRecorder implements RequestRecorder {
       traceId: span?.spanContext().traceId,
       ...(keepContent && this.body !== undefined ? { requestBodyBytes: this.body } : {}),
       ...(keepContent && assembler !== undefined ? { responseBody: assembler.result() } : {}),
+      ...(keepContent && this.upstreamExchanges.length > 0 ? { upstreamCaptures: this.upstreamExchanges } : {}),
     };
     if (keepContent) record.searchText = searchTextOf(this.root, record.responseBody);
     queue.enqueue(record);

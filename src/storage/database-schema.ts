@@ -232,6 +232,8 @@ export interface RequestLogTable {
   /** SHA-256 (hex) of the request body in `log_bodies`; null when content logging is off. */
   request_body_hash: string | null;
   response_body_hash: string | null;
+  /** SHA-256 (hex) of the upstream exchanges (JSON) in `log_bodies` (migration 0008); null when content logging is off. */
+  upstream_body_hash: string | null;
   trace_id: string | null;
 }
 

@@ -6,6 +6,7 @@ import * as routingRules from './migrations/0004-routing-rules.js';
 import * as virtualKeyFallbacks from './migrations/0005-virtual-key-fallbacks.js';
 import * as mcpUpstreams from './migrations/0006-mcp-upstreams.js';
 import * as gatewaySettings from './migrations/0007-gateway-settings.js';
+import * as upstreamLogBodies from './migrations/0008-upstream-log-bodies.js';
 
 /**
  * Every migration, imported statically so that they ship inside `dist/` with the rest of the code
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-virtual-key-fallbacks': virtualKeyFallbacks,
   '0006-mcp-upstreams': mcpUpstreams,
   '0007-gateway-settings': gatewaySettings,
+  '0008-upstream-log-bodies': upstreamLogBodies,
 };
 
 /** A Kysely `MigrationProvider` over the statically imported migrations. */

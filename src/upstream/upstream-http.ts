@@ -1,6 +1,7 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ProviderCallError, errorKindForStatus, isRetryableStatus } from '../core/errors.js';
 import { withTraceContext } from '../observability/tracing.js';
+import { captureUpstreamExchange } from '../observability/upstream-capture.js';
 import type { ProviderTimeouts, RawUpstreamResponse } from '../providers/provider.js';
 
 /**
@@ -45,6 +46,12 @@ export interface UpstreamHttpRequest {
   body?: string | Buffer;
   signal: AbortSignal;
   timeouts: ProviderTimeouts;
+  /** False: never kept in the request log's upstream capture (credential exchanges such as token requests). */
+  capture?: boolean;
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /**
@@ -62,8 +69,10 @@ export async function sendUpstreamRequest(request: UpstreamHttpRequest): Promise
     headersTimeout: request.timeouts.firstByteMs,
     bodyTimeout: request.timeouts.idleMs,
   };
+  const capture = request.capture === false ? undefined : captureUpstreamExchange(request.url, request.body); // observability hook: content logging's upstream capture
   try {
     const response = await pool.request(options);
+    capture?.response(response.statusCode, headerText(response.headers['content-type']), response.body);
     return { statusCode: response.statusCode, headers: response.headers, body: response.body };
   } catch (error) {
     throw networkError(request.provider, error);

@@ -4,7 +4,8 @@
  * Providers (add a provider with a key, add a second key, press "Test" on both: the answer through
  * the good key, the upstream's 401 through the bad one), Routing rules (a CEL error shown with its
  * position while typing, a rule saved, "Try it" naming the rule and its target), MCP (a stdio
- * server connected, its tools listed), Claude Code setup (the settings.json env block and the
+ * server connected, its tools listed; a second one added through the form, its allowed tools listed,
+ * then deleted), Claude Code setup (the settings.json env block and the
  * `claude mcp add` command for a chosen key) and Settings (auth enforcement switched on, seen by
  * the next inference request). A screenshot of each page goes to `.test-artifacts/dashboard/`.
  */
@@ -160,6 +161,49 @@ describe('dashboard configuration pages', { skip: skipWithoutChromium() }, () =>
 
     await server.getByRole('button', { name: 'Reconnect' }).click();
     await server.getByText('connected', { exact: true }).waitFor();
+  });
+
+  it('adds an MCP server over stdio, lists its allowed tools, and deletes it', async () => {
+    const config = everythingStdioConfig();
+    assert.equal(await page.getByTestId('mcp-server-everything').getByRole('button', { name: 'Delete' }).count(), 0, 'config-file servers are read-only');
+    await page.getByRole('button', { name: 'Add MCP server' }).click();
+    const form = page.getByRole('form', { name: 'Add MCP server' });
+    await form.getByLabel('Name', { exact: true }).fill('everything2');
+    await form.getByLabel('Transport', { exact: true }).selectOption('stdio');
+    await form.getByLabel('Command', { exact: true }).fill(String(config.command));
+    await form.getByLabel('Arguments (one per line)').fill((config.args ?? []).join('\n'));
+    await form.getByRole('button', { name: 'Add environment variable' }).click();
+    await form.getByLabel('Environment variables name').fill('EVERYTHING_TEST_TOKEN');
+    await form.getByLabel('Environment variables value').fill('env-secret-4711');
+    assert.equal(await form.getByLabel('Environment variables value').getAttribute('type'), 'password');
+    await form.getByLabel('expose every tool').uncheck();
+    await form.getByLabel("Tools to expose (the server's own names, comma-separated)").fill('echo, get-sum');
+    await form.getByRole('button', { name: 'Add server' }).click();
+
+    const server = page.getByTestId('mcp-server-everything2');
+    await server.waitFor();
+    await page.getByRole('form', { name: 'Add MCP server' }).waitFor({ state: 'detached', timeout: 5000 }); // closed once added
+    for (let attempt = 0; attempt < 60 && (await server.getByText('connected', { exact: true }).count()) === 0; attempt += 1) {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+    }
+    await server.getByText('connected', { exact: true }).waitFor();
+    await server.getByText(/added here/).waitFor();
+    await server.getByRole('button', { name: /^Show \d+ tools \(2 exposed\)$/ }).click();
+    const exposed = await server.getByTestId('mcp-tool-list').locator('li[data-exposed="true"] code').allTextContents();
+    assert.deepEqual(exposed.sort(), ['everything2__echo', 'everything2__get-sum']);
+    assert.ok((await server.getByTestId('mcp-tool-list').getByText('not exposed').count()) > 0, 'the other tools are listed as not exposed');
+    const status = await adminCall('GET', '/api/mcp/clients/everything2');
+    assert.equal(status.status, 200);
+    assert.equal((status.data as { source: string }).source, 'api');
+    assert.doesNotMatch(JSON.stringify((await adminCall('GET', '/api/mcp/clients')).data), /env-secret-4711/, 'the environment value is never sent back');
+    await browser.screenshot(page, 'mcp-added');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await server.getByRole('button', { name: 'Delete' }).click();
+    await server.waitFor({ state: 'detached' });
+    assert.equal((await adminCall('GET', '/api/mcp/clients/everything2')).status, 404);
+    await page.getByTestId('mcp-server-everything').waitFor();
   });
 
   it('writes the Claude Code settings block and the claude mcp add command for a key', async () => {

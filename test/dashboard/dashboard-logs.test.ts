@@ -3,7 +3,7 @@
  * unless HEIMDALL_REQUIRE_SERVICES=1; the dashboard is built first when stale): requests sent through
  * `/anthropic/v1/messages` to a mock upstream appear in the live tail without a reload; the list
  * filters; a request's detail shows its conversation with the tool call and its result, thinking,
- * the attempts and the usage.
+ * the attempts and the usage, and the request sent upstream with the provider's raw answer.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -111,6 +111,16 @@ describe('dashboard logs page', { skip: skipWithoutChromium() }, () => {
     const attempts = page.getByRole('table', { name: 'Attempts' });
     assert.match((await attempts.textContent()) ?? '', /anthropic[\s\S]*primary[\s\S]*served/);
     await page.getByText('Tools offered:').waitFor();
+    // What went to the provider and its raw answer, each in a collapsed section.
+    const exchange = page.getByTestId('upstream-exchange');
+    assert.equal(await exchange.count(), 1);
+    await exchange.getByText(`Upstream request (to anthropic, ${MODEL})`).click();
+    await exchange.getByText(`POST ${upstream.url}/v1/messages`).waitFor();
+    const upstreamRequest = (await exchange.locator('details').nth(0).locator('pre').textContent()) ?? '';
+    assert.match(upstreamRequest, /"content": "Please lookup Bergen"/);
+    assert.equal((JSON.parse(upstreamRequest) as { model: string }).model, MODEL);
+    await exchange.getByText('Upstream response (HTTP 200, application/json)').click();
+    assert.match((await exchange.locator('details').nth(1).locator('pre').textContent()) ?? '', /"id": "toolu_weather_2"/);
     await browser.screenshot(page, 'log-detail');
 
     // Back to the list: the status filter keeps the three successes.

@@ -205,9 +205,27 @@ export interface LogSummary {
 }
 
 /** `GET /api/logs/{id}`: the summary with the request body (JSON text) and the answer (an Anthropic message). */
+/** One upstream HTTP exchange of a request: what Heimdall sent to the provider and its raw answer. */
+export interface LogUpstreamExchange {
+  provider: string;
+  model: string;
+  /** Upstream URL without its query string. */
+  url: string;
+  /** The body sent upstream (JSON text). */
+  request: string;
+  status?: number;
+  contentType?: string;
+  /** The raw answer: JSON text, or server-sent-event text for a stream. */
+  response: string;
+  /** The answer was longer than the log keeps (8 MiB). */
+  truncated: boolean;
+}
+
 export interface LogRecord extends LogSummary {
   requestBody?: string;
   responseBody?: unknown;
+  /** Absent when content logging was off. */
+  upstream?: LogUpstreamExchange[];
 }
 
 export interface LogPage {

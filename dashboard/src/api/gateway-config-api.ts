@@ -221,6 +221,20 @@ export interface McpUpstreamStatus {
   connected_at?: string;
   server?: { name: string; version: string };
   per_user_headers: string[];
+  /** `config`: from the config file (read-only here); `api`: added through the admin API (stored). */
+  source?: 'config' | 'api';
+}
+
+/** A new MCP server, as `POST /api/mcp/clients` takes it (the shape of a `mcp.servers.<name>` entry plus its name). */
+export interface NewMcpServer {
+  name: string;
+  transport?: 'stdio' | 'streamable-http' | 'sse';
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  url?: string;
+  headers?: Record<string, string>;
+  tools?: '*' | string[];
 }
 
 export interface McpTool {
@@ -230,6 +244,8 @@ export interface McpTool {
   exposed_name: string;
   /** `<upstream>__<tool>`: what virtual keys' `mcp_tools` patterns match. */
   access_name: string;
+  /** Whether the server's `tools` allowlist exposes it (false: no caller sees it). */
+  exposed: boolean;
   description?: string;
 }
 
@@ -237,6 +253,8 @@ export const mcpApi = {
   clients: async () => (await apiRequest<{ clients: McpUpstreamStatus[] }>('GET', '/api/mcp/clients')).clients,
   tools: (id: string) => apiRequest<{ id: string; state: string; tools: McpTool[] }>('GET', `/api/mcp/clients/${encode(id)}/tools`),
   reconnect: (id: string) => apiRequest<McpUpstreamStatus>('POST', `/api/mcp/clients/${encode(id)}/reconnect`),
+  create: (server: NewMcpServer) => apiRequest<McpUpstreamStatus>('POST', '/api/mcp/clients', server),
+  remove: (id: string) => apiRequest<{ id: string; deleted: boolean }>('DELETE', `/api/mcp/clients/${encode(id)}`),
 };
 
 // Settings

@@ -421,6 +421,28 @@ function LogRecordView({ record }: { record: LogRecord }) {
           <pre>{prettyJson(record.responseBody)}</pre>
         </details>
       )}
+      {(record.upstream ?? []).map((exchange, index) => (
+        <div key={index} className="upstream-exchange" data-testid="upstream-exchange">
+          <details>
+            <summary>
+              Upstream request (to {exchange.provider}, {exchange.model}
+              {(record.upstream?.length ?? 0) > 1 ? `, exchange ${index + 1}` : ''})
+            </summary>
+            <p className="muted">
+              <code>POST {exchange.url}</code>
+            </p>
+            <pre>{prettyJson(exchange.request)}</pre>
+          </details>
+          <details>
+            <summary>
+              Upstream response ({exchange.status === undefined ? 'no response' : `HTTP ${exchange.status}`}
+              {exchange.contentType === undefined ? '' : `, ${exchange.contentType}`}
+              {exchange.truncated ? ', truncated' : ''})
+            </summary>
+            <pre>{prettyJson(exchange.response)}</pre>
+          </details>
+        </div>
+      ))}
     </>
   );
 }

@@ -6,18 +6,32 @@ import { joinList, messageOf, splitList } from '../components/config-forms.js';
 import { ErrorBanner } from '../components/error-banner.js';
 import { useApi } from '../components/use-api.js';
 import { formatTime } from '../format.js';
+import { AddMcpServerForm } from './add-mcp-server-form.js';
 import './config-pages.css';
 
 /**
  * MCP: the upstream MCP servers behind `/mcp` with their state, tool/resource/prompt counts, last
- * error and a reconnect button; each server's tool list; and which tools each virtual key may use
- * (its `mcp_tools` glob patterns over `<server>__<tool>`, edited in place).
+ * error and a reconnect button; each server's tool list; adding a server and deleting one added
+ * here (config-file servers are read-only); and which tools each virtual key may use (its
+ * `mcp_tools` glob patterns over `<server>__<tool>`, edited in place).
  */
 export function McpPage() {
   const clients = useApi(() => mcpApi.clients());
   const keys = useApi(() => virtualKeysApi.list());
   const [problem, setProblem] = useState<string>();
   const [allTools, setAllTools] = useState<Record<string, McpTool[]>>({});
+  const [adding, setAdding] = useState(false);
+  const remove = async (id: string) => {
+    if (!window.confirm(`Delete the MCP server ${id}? Its tools disappear from /mcp at once.`)) return;
+    try {
+      await mcpApi.remove(id);
+      setProblem(undefined);
+      setAllTools(({ [id]: _removed, ...rest }) => rest);
+      await clients.reload();
+    } catch (error) {
+      setProblem(messageOf(error));
+    }
+  };
   const reconnect = async (id: string) => {
     try {
       await mcpApi.reconnect(id);
@@ -37,12 +51,23 @@ export function McpPage() {
           <button type="button" className="secondary" onClick={() => void clients.reload()}>
             Refresh
           </button>
+          <button type="button" onClick={() => setAdding((open) => !open)}>
+            {adding ? 'Close' : 'Add MCP server'}
+          </button>
         </div>
       </header>
       <ErrorBanner message={clients.error ?? problem} />
-      {clients.data?.length === 0 && <div className="card muted">No MCP servers: add them under mcp.servers in the config, or with POST /api/mcp/clients.</div>}
+      {adding && (
+        <AddMcpServerForm
+          onCreated={async () => {
+            setAdding(false);
+            await clients.reload();
+          }}
+        />
+      )}
+      {clients.data?.length === 0 && <div className="card muted">No MCP servers: add one here, or under mcp.servers in the config.</div>}
       {clients.data?.map((client) => (
-        <McpServerCard key={client.id} client={client} onReconnect={() => void reconnect(client.id)} onTools={(tools) => setAllTools((current) => ({ ...current, [client.id]: tools }))} />
+        <McpServerCard key={client.id} client={client} onReconnect={() => void reconnect(client.id)} onDelete={() => void remove(client.id)} onTools={(tools) => setAllTools((current) => ({ ...current, [client.id]: tools }))} />
       ))}
       <h2>Tool access per virtual key</h2>
       <p className="muted">
@@ -82,10 +107,10 @@ function stateBadge(state: string): string {
   return 'error';
 }
 
-function McpServerCard({ client, onReconnect, onTools }: { client: McpUpstreamStatus; onReconnect: () => void; onTools: (tools: McpTool[]) => void }) {
+function McpServerCard({ client, onReconnect, onDelete, onTools }: { client: McpUpstreamStatus; onReconnect: () => void; onDelete: () => void; onTools: (tools: McpTool[]) => void }) {
   const tools = useApi(async () => {
     const answer = await mcpApi.tools(client.id);
-    onTools(answer.tools);
+    onTools(answer.tools.filter((tool) => tool.exposed));
     return answer.tools;
   }, [client.id, client.state, client.tools]);
   const [open, setOpen] = useState(false);
@@ -97,11 +122,17 @@ function McpServerCard({ client, onReconnect, onTools }: { client: McpUpstreamSt
         <span className="muted">
           {client.transport}
           {client.server === undefined ? '' : ` · ${client.server.name} ${client.server.version}`}
+          {client.source === 'config' ? ' · config file' : client.source === 'api' ? ' · added here' : ''}
         </span>
         <div className="actions">
           <button type="button" className="secondary" onClick={onReconnect}>
             Reconnect
           </button>
+          {client.source === 'api' && (
+            <button type="button" className="danger" onClick={onDelete}>
+              Delete
+            </button>
+          )}
         </div>
       </div>
       <dl className="facts">
@@ -133,12 +164,14 @@ function McpServerCard({ client, onReconnect, onTools }: { client: McpUpstreamSt
         <>
           <button type="button" className="link-button" style={{ marginTop: 8 }} onClick={() => setOpen((current) => !current)}>
             {open ? 'Hide' : 'Show'} {tools.data.length} tools
+            {tools.data.some((tool) => !tool.exposed) ? ` (${tools.data.filter((tool) => tool.exposed).length} exposed)` : ''}
           </button>
           {open && (
             <ul className="tool-list" data-testid="mcp-tool-list">
               {tools.data.map((tool) => (
-                <li key={tool.name}>
+                <li key={tool.name} data-exposed={tool.exposed}>
                   <code>{tool.exposed_name}</code>
+                  {tool.exposed ? null : <span className="badge" style={{ marginLeft: 6 }}>not exposed</span>}
                   {tool.description === undefined ? null : <span className="muted"> — {tool.description.split('\n')[0]}</span>}
                 </li>
               ))}

@@ -37,9 +37,15 @@ export interface RequestLogQueueStats {
   writeFailures: number;
 }
 
+function upstreamBytes(record: RequestLogRecord): number {
+  let bytes = 0;
+  for (const exchange of record.upstreamCaptures ?? []) bytes += (exchange.request?.length ?? 0) + exchange.responseBytes;
+  return bytes;
+}
+
 function bodyBytes(record: RequestLogRecord): number {
   // Cheap estimate (no serialising on the request path): request text plus a flat allowance for the answer.
-  return (record.requestBodyBytes?.length ?? record.requestBody?.length ?? 0) + (record.responseBody === undefined ? 0 : 4096) + 512;
+  return (record.requestBodyBytes?.length ?? record.requestBody?.length ?? 0) + (record.responseBody === undefined ? 0 : 4096) + upstreamBytes(record) + 512;
 }
 
 /** See the module comment. */
@@ -132,7 +138,7 @@ export class RequestLogQueue {
 
   private publish(record: RequestLogRecord): void {
     if (this.subscribers.size === 0) return;
-    const { requestBody: _request, requestBodyBytes: _bytes, responseBody: _response, searchText: _search, ...summary } = record;
+    const { requestBody: _request, requestBodyBytes: _bytes, responseBody: _response, searchText: _search, upstreamCaptures: _captures, upstream: _upstream, ...summary } = record;
     for (const subscriber of this.subscribers) {
       try {
         subscriber(summary);

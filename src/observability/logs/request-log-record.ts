@@ -1,4 +1,5 @@
 import type { DroppedField } from '../../core/dropped-fields.js';
+import type { CapturedUpstreamExchange, LoggedUpstreamExchange } from '../upstream-capture.js';
 
 /** Which inbound API surface a request came through. */
 export type InboundApi = 'anthropic' | 'bedrock' | 'genai';
@@ -71,9 +72,14 @@ export interface RequestLogRecord {
   responseBody?: unknown;
   requestBodyHash?: string;
   responseBodyHash?: string;
+  /** What went to and came from the provider on each upstream exchange (as captured on the request path: decoded only when stored). */
+  upstreamCaptures?: CapturedUpstreamExchange[];
+  /** What went to and came from the provider on each upstream exchange, in order; absent when content logging is off. */
+  upstream?: LoggedUpstreamExchange[];
+  upstreamBodyHash?: string;
   /** Text for the full-text index (computed from the parsed request, so the body is not parsed again); absent: derived from the bodies. */
   searchText?: string;
 }
 
 /** A record as listed and tailed: everything but the bodies. */
-export type RequestLogSummary = Omit<RequestLogRecord, 'requestBody' | 'requestBodyBytes' | 'responseBody' | 'searchText'>;
+export type RequestLogSummary = Omit<RequestLogRecord, 'requestBody' | 'requestBodyBytes' | 'responseBody' | 'searchText' | 'upstreamCaptures' | 'upstream'>;

@@ -3,6 +3,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool
 import type { HeimdallDatabase, RequestLogTable } from '../../storage/database-schema.js';
 import type SqliteDatabase from 'better-sqlite3';
 import { sqliteConnectionOf, type DatabaseBackend } from '../../storage/open-database.js';
+import { loggedUpstreamExchanges, type LoggedUpstreamExchange } from '../upstream-capture.js';
 import type { LoggedAttempt, RequestLogRecord, RequestLogSummary } from './request-log-record.js';
 import { RequestLogWriterThread } from './request-log-writer-thread.js';
 
@@ -221,6 +222,7 @@ function summaryFromRow(row: RequestLogTable): RequestLogSummary {
     traceId: optional(row.trace_id),
     requestBodyHash: optional(row.request_body_hash),
     responseBodyHash: optional(row.response_body_hash),
+    upstreamBodyHash: optional(row.upstream_body_hash),
   };
 }
 
@@ -258,6 +260,7 @@ const REQUEST_LOG_COLUMNS = Object.keys({
   dropped_fields: true,
   request_body_hash: true,
   response_body_hash: true,
+  upstream_body_hash: true,
   trace_id: true,
 } satisfies Record<keyof RequestLogTable, true>) as Array<keyof RequestLogTable>;
 
@@ -323,6 +326,7 @@ function rowFromRecord(record: RequestLogRecord): RequestLogTable {
     dropped_fields: record.droppedFields.length === 0 ? null : JSON.stringify(record.droppedFields),
     request_body_hash: record.requestBodyHash ?? null,
     response_body_hash: record.responseBodyHash ?? null,
+    upstream_body_hash: record.upstreamBodyHash ?? null,
     trace_id: record.traceId ?? null,
   };
 }
@@ -399,6 +403,12 @@ export function prepareLogRecord(record: RequestLogRecord, known: ReadonlySet<st
     const text = JSON.stringify(record.responseBody);
     record.responseBodyHash = contentHash(text);
     bodies.push({ hash: record.responseBodyHash, content: text });
+  }
+  const upstream = record.upstream ?? (record.upstreamCaptures === undefined ? undefined : loggedUpstreamExchanges(record.upstreamCaptures));
+  if (upstream !== undefined) {
+    const text = JSON.stringify(upstream);
+    record.upstreamBodyHash = contentHash(text);
+    bodies.push({ hash: record.upstreamBodyHash, content: text });
   }
   return { row: rowFromRecord(record), bodies, searchText: record.searchText ?? searchTextOf(record.requestBody, record.responseBody) };
 }
@@ -483,7 +493,7 @@ export class RequestLogStore implements RequestLogWriter {
           .onConflict((conflict) => conflict.column('hash').doNothing())
           .execute();
       }
-      // 36 columns a row: 25 rows stay under SQLite's 999-parameter limit of older builds.
+      // 37 columns a row: 25 rows stay under SQLite's 999-parameter limit of older builds.
       for (let start = 0; start < prepared.length; start += 25) {
         await transaction
           .insertInto('request_logs')
@@ -654,7 +664,7 @@ export class RequestLogStore implements RequestLogWriter {
     const row = await this.database.selectFrom('request_logs').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) return undefined;
     const record: RequestLogRecord = { ...summaryFromRow(row) };
-    const hashes = [row.request_body_hash, row.response_body_hash].filter((hash): hash is string => hash !== null);
+    const hashes = [row.request_body_hash, row.response_body_hash, row.upstream_body_hash].filter((hash): hash is string => hash !== null);
     if (hashes.length > 0) {
       const bodies = await this.database.selectFrom('log_bodies').select(['hash', 'content']).where('hash', 'in', hashes).execute();
       const byHash = new Map(bodies.map((body) => [body.hash, body.content]));
@@ -662,6 +672,10 @@ export class RequestLogStore implements RequestLogWriter {
       if (row.response_body_hash !== null) {
         const text = byHash.get(row.response_body_hash);
         if (text !== undefined) record.responseBody = JSON.parse(text) as unknown;
+      }
+      if (row.upstream_body_hash !== null) {
+        const text = byHash.get(row.upstream_body_hash);
+        if (text !== undefined) record.upstream = JSON.parse(text) as LoggedUpstreamExchange[];
       }
     }
     return record;
@@ -691,6 +705,7 @@ export class RequestLogStore implements RequestLogWriter {
             eb.and([
               eb('hash', 'not in', eb.selectFrom('request_logs').select('request_body_hash').where('request_body_hash', 'is not', null).$narrowType<{ request_body_hash: string }>()),
               eb('hash', 'not in', eb.selectFrom('request_logs').select('response_body_hash').where('response_body_hash', 'is not', null).$narrowType<{ response_body_hash: string }>()),
+              eb('hash', 'not in', eb.selectFrom('request_logs').select('upstream_body_hash').where('upstream_body_hash', 'is not', null).$narrowType<{ upstream_body_hash: string }>()),
             ]),
           )
           .execute();

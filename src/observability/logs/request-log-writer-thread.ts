@@ -22,7 +22,7 @@ export type WriterThreadRequest =
 
 /** The thread's answer to a request (same `id`). */
 export type WriterThreadReply =
-  | { type: 'written'; id: number; hashes: Array<[request: string | undefined, response: string | undefined]> }
+  | { type: 'written'; id: number; hashes: Array<[request: string | undefined, response: string | undefined, upstream: string | undefined]> }
   | { type: 'purged'; id: number; deleted: number }
   | { type: 'closed'; id: number }
   | { type: 'failed'; id: number; message: string };
@@ -103,11 +103,12 @@ export class RequestLogWriterThread {
     }
     if (reply.type === 'failed') throw new Error(reply.message);
     if (reply.type !== 'written') throw new Error(`unexpected writer-thread reply ${reply.type}`);
-    reply.hashes.forEach(([request, response], index) => {
+    reply.hashes.forEach(([request, response, upstream], index) => {
       const record = batch[index];
       if (record === undefined) return;
       if (request !== undefined) record.requestBodyHash = request;
       if (response !== undefined) record.responseBodyHash = response;
+      if (upstream !== undefined) record.upstreamBodyHash = upstream;
     });
   }
 

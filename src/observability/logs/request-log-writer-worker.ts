@@ -23,10 +23,18 @@ const opened = openDatabase({ url: `sqlite:${path}`, appDirectory: '.' }).then((
 // A file the thread cannot open ends it: the gateway then writes in its own thread.
 opened.catch(() => process.exit(1));
 
-/** Structured cloning turns a Buffer into a plain Uint8Array: make it a Buffer again. */
+/** Structured cloning turns a Buffer into a plain Uint8Array: make it a Buffer again (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The record's Buffers (request body, captured upstream exchanges) as Buffers again. */
 function revive(record: RequestLogRecord): RequestLogRecord {
-  const bytes: Uint8Array | undefined = record.requestBodyBytes;
-  if (bytes !== undefined && !Buffer.isBuffer(bytes)) record.requestBodyBytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (record.requestBodyBytes !== undefined) record.requestBodyBytes = asBuffer(record.requestBodyBytes);
+  for (const exchange of record.upstreamCaptures ?? []) {
+    if (exchange.request !== undefined && typeof exchange.request !== 'string') exchange.request = asBuffer(exchange.request);
+    exchange.responseChunks = exchange.responseChunks.map(asBuffer);
+  }
   return record;
 }
 
@@ -37,7 +45,7 @@ async function answer(request: WriterThreadRequest): Promise<WriterThreadReply> 
       batchTime = request.now;
       const batch = request.batch.map(revive);
       await store.write(batch);
-      return { type: 'written', id: request.id, hashes: batch.map((record) => [record.requestBodyHash, record.responseBodyHash]) };
+      return { type: 'written', id: request.id, hashes: batch.map((record) => [record.requestBodyHash, record.responseBodyHash, record.upstreamBodyHash]) };
     }
     case 'purge':
       return { type: 'purged', id: request.id, deleted: await store.purge(request.before) };
