@@ -64,6 +64,8 @@ export interface VirtualKey {
   log_content: boolean;
   /** Glob patterns over `<server>__<tool>`; null: every tool. */
   mcp_tools: string[] | null;
+  /** Fallback chain (provider/model or alias), tried in order after the request's and the matching rule's fallbacks. */
+  fallbacks: string[];
   created_at: string | null;
   updated_at: string | null;
 }
@@ -122,6 +124,7 @@ export interface VirtualKeyCreate {
   allowed_models?: string[];
   log_content?: boolean;
   mcp_tools?: string[];
+  fallbacks?: string[];
   budgets?: BudgetInput[];
   rate_limits?: RateLimitInput[];
 }
@@ -136,6 +139,7 @@ export interface VirtualKeyUpdate {
   allowed_models?: string[];
   log_content?: boolean;
   mcp_tools?: string[] | null;
+  fallbacks?: string[];
 }
 
 /** `POST /api/virtual-keys` and `…/rotate`: the only answers that carry the secret. */

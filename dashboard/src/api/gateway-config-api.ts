@@ -193,6 +193,24 @@ export interface RouteExplanation {
   evaluations: Array<{ rule: string; scope: RuleScope; priority: number; outcome: RuleOutcome; error?: string }>;
 }
 
+/** A model alias as `GET /api/routing/aliases` lists it (routing-routes.ts). */
+export interface RoutingAlias {
+  name: string;
+  target: string;
+  /** config: from the config file, read-only here; api: saved through the admin API. */
+  source: 'config' | 'api';
+  /** Whether the alias is in force (a saved alias whose provider is gone is kept but not loaded). */
+  loaded: boolean;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+/** `GET /api/routing/aliases`: `data` maps the aliases in force to their targets; `aliases` lists every one with its source. */
+export interface RoutingAliases {
+  data: Record<string, string>;
+  aliases: RoutingAlias[];
+}
+
 export const routingApi = {
   rules: async () => (await apiRequest<ListOf<RoutingRule>>('GET', '/api/routing/rules')).data,
   create: (rule: RoutingRuleInput) => apiRequest<RoutingRule>('POST', '/api/routing/rules', rule),
@@ -200,7 +218,10 @@ export const routingApi = {
   remove: (name: string) => apiRequest<void>('DELETE', `/api/routing/rules/${encode(name)}`),
   validate: (rule: RoutingRuleInput) => apiRequest<RuleValidation>('POST', '/api/routing/validate', rule),
   explain: (request: ExplainRequest) => apiRequest<RouteExplanation>('POST', '/api/routing/explain', request),
-  aliases: async () => (await apiRequest<{ data: Record<string, string> }>('GET', '/api/routing/aliases')).data,
+  aliases: async () => (await apiRequest<RoutingAliases>('GET', '/api/routing/aliases')).data,
+  aliasList: () => apiRequest<RoutingAliases>('GET', '/api/routing/aliases'),
+  putAlias: (name: string, target: string) => apiRequest<RoutingAlias>('PUT', `/api/routing/aliases/${encode(name)}`, { target }),
+  removeAlias: (name: string) => apiRequest<void>('DELETE', `/api/routing/aliases/${encode(name)}`),
 };
 
 // MCP

@@ -21,7 +21,9 @@ import './config-pages.css';
  * Routing rules: the rules in evaluation order (scope, then priority, then definition order), an
  * editor whose CEL expression is validated as you type (`POST /api/routing/validate`, the error's
  * line and column marked), and a "Try it" panel that evaluates the rules for a sample request
- * (`POST /api/routing/explain`) and shows which rule matched and where the request goes.
+ * (`POST /api/routing/explain`) and shows which rule matched and where the request goes. Below the
+ * rules, the model aliases (`/api/routing/aliases`): config ones read-only, saved ones created,
+ * replaced and deleted here.
  */
 export function RoutingRulesPage() {
   const rules = useApi(() => routingApi.rules());
@@ -123,6 +125,7 @@ export function RoutingRulesPage() {
           </tbody>
         </table>
       </div>
+      <AliasesSection />
       <TryItPanel />
     </section>
   );
@@ -367,6 +370,121 @@ function RuleEditor({ rule, providerNames, onDone }: { rule: RoutingRule | undef
         </button>
       </div>
     </form>
+  );
+}
+
+/**
+ * The model aliases: every alias with its target, source and whether it is in force; a form that
+ * creates or replaces a saved alias (`PUT /api/routing/aliases/{name}`), and delete for saved ones
+ * (the API's 409 shown when a rule's fallbacks use the alias).
+ */
+function AliasesSection() {
+  const aliases = useApi(() => routingApi.aliasList());
+  const [name, setName] = useState('');
+  const [target, setTarget] = useState('');
+  const [problem, setProblem] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const act = async (action: () => Promise<unknown>, done: string) => {
+    try {
+      await action();
+      setProblem(undefined);
+      setNotice(done);
+      await aliases.reload();
+      return true;
+    } catch (error) {
+      setNotice(undefined);
+      setProblem(messageOf(error));
+      return false;
+    }
+  };
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    const aliasName = name.trim();
+    if (await act(() => routingApi.putAlias(aliasName, target.trim()), `Alias ${aliasName} saved.`)) {
+      setName('');
+      setTarget('');
+    }
+  };
+  const remove = async (aliasName: string) => {
+    if (!window.confirm(`Delete alias ${aliasName}? Requests for it stop resolving at once.`)) return;
+    await act(() => routingApi.removeAlias(aliasName), `Alias ${aliasName} deleted.`);
+  };
+  const list = aliases.data?.aliases ?? [];
+  return (
+    <section className="card" style={{ marginTop: 16 }} aria-label="Aliases">
+      <h2 style={{ marginTop: 0 }}>Aliases</h2>
+      <p className="muted">A request whose model is an alias goes to the alias's target when no rule matched it first.</p>
+      <ErrorBanner message={aliases.error ?? problem} />
+      {notice !== undefined && (
+        <div className="muted" role="status">
+          {notice}
+        </div>
+      )}
+      <div className="table-wrap">
+        <table data-testid="routing-aliases">
+          <thead>
+            <tr>
+              <th>Alias</th>
+              <th>Target</th>
+              <th>State</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {aliases.data !== undefined && list.length === 0 && (
+              <tr>
+                <td colSpan={4} className="muted">
+                  No aliases.
+                </td>
+              </tr>
+            )}
+            {list.map((alias) => (
+              <tr key={`${alias.source}:${alias.name}`} data-testid="routing-alias-row">
+                <td className="mono">{alias.name}</td>
+                <td className="mono">{alias.target}</td>
+                <td>
+                  <span className={`badge ${alias.loaded ? 'success' : 'warning'}`}>{alias.loaded ? 'in force' : 'not loaded'}</span> <span className="badge">{alias.source}</span>
+                </td>
+                <td>
+                  {alias.source === 'api' ? (
+                    <>
+                      <button
+                        type="button"
+                        className="link-button"
+                        onClick={() => {
+                          setName(alias.name);
+                          setTarget(alias.target);
+                        }}
+                      >
+                        edit
+                      </button>{' '}
+                      <button type="button" className="link-button" aria-label={`Delete alias ${alias.name}`} onClick={() => void remove(alias.name)}>
+                        delete
+                      </button>
+                    </>
+                  ) : (
+                    <span className="muted" title="Aliases from the config file change in the file">
+                      config file
+                    </span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <form className="inline-form" style={{ marginTop: 8 }} onSubmit={(event) => void save(event)} aria-label="Save alias">
+        <label>
+          Alias name
+          <input value={name} onChange={(event) => setName(event.target.value)} required pattern="\S+" placeholder="sonnet-model" />
+        </label>
+        <label>
+          Target (provider/model)
+          <input value={target} onChange={(event) => setTarget(event.target.value)} required pattern="\S+" placeholder="anthropic/claude-sonnet-4-5" />
+        </label>
+        <button type="submit">Save alias</button>
+      </form>
+    </section>
   );
 }
 

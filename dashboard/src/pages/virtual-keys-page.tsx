@@ -2,8 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { budgetsApi, customersApi, rateLimitsApi, teamsApi, virtualKeysApi } from '../api/admin-api.js';
 import type { Budget, BudgetPeriod, CreatedVirtualKey, Customer, RateLimit, Team, VirtualKey, VirtualKeyCreate } from '../api/api-types.js';
+import { ApiError } from '../api/api-client.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ErrorBanner } from '../components/error-banner.js';
+import { FallbackChainEditor, fallbackIndexOf } from '../components/fallback-chain-editor.js';
 import { BUDGET_PERIODS, BudgetMeter, describeRateLimit, LimitsEditor } from '../components/limits-editor.js';
 import { useApi } from '../components/use-api.js';
 import { formatTime } from '../format.js';
@@ -27,8 +29,8 @@ const STATE_BADGES: Record<VirtualKey['state'], string> = { active: 'success', i
 
 /**
  * Virtual keys: create one (its `hk-…` secret shown once, with a copy button), see each key's
- * budgets with their spend and its rate limits, edit allowed models, providers and MCP tool access,
- * rotate, revoke. Lists show only the `hk-xxxx` prefix: the gateway keeps no secret to show.
+ * budgets with their spend and its rate limits, edit allowed models, providers, MCP tool access and
+ * the key's fallback chain (`fallbacks`: tried in order when the routed model fails), rotate, revoke. Lists show only the `hk-xxxx` prefix: the gateway keeps no secret to show.
  */
 export function VirtualKeysPage() {
   const data = useApi(loadKeys);
@@ -104,6 +106,7 @@ export function VirtualKeysPage() {
               <th>Owner</th>
               <th>Allowed models</th>
               <th>MCP tools</th>
+              <th>Fallbacks</th>
               <th>Budgets and rate limits</th>
               <th>Created</th>
               <th />
@@ -126,6 +129,7 @@ export function VirtualKeysPage() {
                   <td>{owner(key)}</td>
                   <td>{allowsAll(key.allowed_models) ? <span className="muted">all</span> : key.allowed_models.length === 0 ? <span className="muted">none</span> : <span className="mono">{joinList(key.allowed_models)}</span>}</td>
                   <td>{key.mcp_tools === null ? <span className="muted">all</span> : key.mcp_tools.length === 0 ? <span className="muted">none</span> : <span className="mono">{joinList(key.mcp_tools)}</span>}</td>
+                  <td data-testid="key-fallbacks">{key.fallbacks.length === 0 ? <span className="muted">none</span> : <span className="mono">{key.fallbacks.join(' → ')}</span>}</td>
                   <td>
                     <div className="stack">
                       {budgets.map((budget) => (
@@ -164,7 +168,7 @@ export function VirtualKeysPage() {
                 </tr>,
                 editing === key.id && data.data !== undefined ? (
                   <tr key={`${key.id}-edit`}>
-                    <td colSpan={9}>
+                    <td colSpan={10}>
                       <EditKey virtualKey={key} budgets={budgets} rateLimits={rateLimits} onChange={data.reload} />
                     </td>
                   </tr>
@@ -173,7 +177,7 @@ export function VirtualKeysPage() {
             })}
             {data.data?.keys.length === 0 && (
               <tr>
-                <td colSpan={9} className="muted">
+                <td colSpan={10} className="muted">
                   No virtual keys yet.
                 </td>
               </tr>
@@ -193,6 +197,8 @@ function CreateKeyForm({ teams, customers, onCreated }: { teams: readonly Team[]
   const [mcpTools, setMcpTools] = useState('');
   const [restrictMcp, setRestrictMcp] = useState(false);
   const [logContent, setLogContent] = useState(true);
+  const [fallbacks, setFallbacks] = useState<string[]>([]);
+  const [badFallback, setBadFallback] = useState<number | undefined>();
   const [budgetUsd, setBudgetUsd] = useState('');
   const [budgetPeriod, setBudgetPeriod] = useState<BudgetPeriod>('1M');
   const [requests, setRequests] = useState('');
@@ -210,11 +216,14 @@ function CreateKeyForm({ teams, customers, onCreated }: { teams: readonly Team[]
     if (splitList(models).length > 0) body.allowed_models = splitList(models);
     if (splitList(providers).length > 0) body.allowed_providers = splitList(providers);
     if (restrictMcp) body.mcp_tools = splitList(mcpTools);
+    const chain = fallbacks.map((entry) => entry.trim()).filter((entry) => entry !== '');
+    if (chain.length > 0) body.fallbacks = chain;
     if (budgetUsd !== '') body.budgets = [{ limit_usd: Number(budgetUsd), period: budgetPeriod }];
     if (requests !== '' || tokens !== '') body.rate_limits = [{ window, ...(requests === '' ? {} : { requests: Number(requests) }), ...(tokens === '' ? {} : { tokens: Number(tokens) }) }];
     try {
       await onCreated(await virtualKeysApi.create(body));
     } catch (failure) {
+      setBadFallback(failure instanceof ApiError ? fallbackIndexOf(failure.param) : undefined);
       setError(failure instanceof Error ? failure.message : String(failure));
     } finally {
       setBusy(false);
@@ -271,6 +280,7 @@ function CreateKeyForm({ teams, customers, onCreated }: { teams: readonly Team[]
           <input type="checkbox" checked={logContent} onChange={(event) => setLogContent(event.target.checked)} /> Log request content
         </label>
       </div>
+      <FallbackChainEditor label="Fallback" entries={fallbacks} onChange={setFallbacks} badIndex={badFallback} />
       <div className="form-row">
         <label>
           Budget (USD, optional)
@@ -313,6 +323,8 @@ function EditKey({ virtualKey, budgets, rateLimits, onChange }: { virtualKey: Vi
   const [mcpTools, setMcpTools] = useState(joinList(virtualKey.mcp_tools));
   const [active, setActive] = useState(virtualKey.active);
   const [logContent, setLogContent] = useState(virtualKey.log_content);
+  const [fallbacks, setFallbacks] = useState<string[]>(virtualKey.fallbacks);
+  const [badFallback, setBadFallback] = useState<number | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [saved, setSaved] = useState(false);
 
@@ -325,12 +337,15 @@ function EditKey({ virtualKey, budgets, rateLimits, onChange }: { virtualKey: Vi
         mcp_tools: restrictMcp ? splitList(mcpTools) : null,
         active,
         log_content: logContent,
+        fallbacks: fallbacks.map((entry) => entry.trim()).filter((entry) => entry !== ''),
       });
       setError(undefined);
+      setBadFallback(undefined);
       setSaved(true);
       await onChange();
     } catch (failure) {
       setSaved(false);
+      setBadFallback(failure instanceof ApiError ? fallbackIndexOf(failure.param) : undefined);
       setError(failure instanceof Error ? failure.message : String(failure));
     }
   };
@@ -371,6 +386,7 @@ function EditKey({ virtualKey, budgets, rateLimits, onChange }: { virtualKey: Vi
             <input type="checkbox" checked={logContent} onChange={(event) => setLogContent(event.target.checked)} /> Log request content
           </label>
         </div>
+        <FallbackChainEditor label="Fallback" entries={fallbacks} onChange={(next) => { setFallbacks(next); setSaved(false); }} badIndex={badFallback} />
         <button type="submit">Save</button> {saved && <span className="muted">Saved.</span>}
       </form>
       <LimitsEditor ownerType="virtual_key" ownerId={virtualKey.id} budgets={budgets} rateLimits={rateLimits} onChange={onChange} />
