@@ -904,7 +904,10 @@ async function main(): Promise<void> {
     { label: CURRENT_GATEWAY, process: await startGatewayProcess(options.gatewayDistDirectory, configPath, workDirectory, nodeFlags) },
   ];
   if (options.compareDistDirectory !== undefined) {
-    gateways.push({ label: 'compare', process: await startGatewayProcess(options.compareDistDirectory, configPath, workDirectory, []) });
+    // Its own app directory: the builds may differ in schema, and one SQLite file would be shared load.
+    const compareDirectory = join(workDirectory, 'compare');
+    mkdirSync(compareDirectory);
+    gateways.push({ label: 'compare', process: await startGatewayProcess(options.compareDistDirectory, configPath, compareDirectory, []) });
   }
   if (options.loggingCost) {
     // The same build with the request log off, in its own app directory (observability, issue 7).

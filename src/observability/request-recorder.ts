@@ -18,7 +18,7 @@ import type { InboundApi, LoggedAttempt, RequestLogRecord } from './logs/request
 import { searchTextOf } from './logs/request-log-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import { endSpanWithError, GEN_AI, genAiProviderName, runInSpan, type GatewayTracing } from './tracing.js';
-import { runWithUpstreamCapture, type CapturedUpstreamExchange } from './upstream-capture.js';
+import type { CapturedUpstreamExchange, UpstreamCaptureSink } from './upstream-capture.js';
 
 /**
  * The request path's handle on observability, one per request: it collects who, what kind, where
@@ -32,8 +32,12 @@ export interface RequestRecorder {
   start(input: { inboundApi: InboundApi; headers: IncomingHttpHeaders; root: JsonObject; body: Buffer }): void;
   /** The routing decision (its `attempts` list is read at finish). */
   route(routing: AnthropicRouting): void;
-  /** Runs one upstream attempt (timed, in its own child span whose context goes upstream as `traceparent`). */
-  attempt<T>(attempt: Attempt, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs one upstream attempt (timed, in its own child span whose context goes upstream as
+   * `traceparent`). `work` gets the capture to put on its `UpstreamCall` when content logging
+   * keeps the upstream exchanges, else undefined.
+   */
+  attempt<T>(attempt: Attempt, work: (capture: UpstreamCaptureSink | undefined) => Promise<T>): Promise<T>;
   /** The first byte of the answer went to the caller (set automatically by the observers below). */
   firstByte(): void;
   /** Usage reported outside the observed answer (e.g. an MCP agent loop's sum). Fields present win. */
@@ -145,7 +149,7 @@ export class GatewayRequestRecorder implements RequestRecorder {
     this.span?.setAttribute('heimdall.route', routing.decision.routeName);
   }
 
-  async attempt<T>(attempt: Attempt, work: () => Promise<T>): Promise<T> {
+  async attempt<T>(attempt: Attempt, work: (capture: UpstreamCaptureSink | undefined) => Promise<T>): Promise<T> {
     this.attempted = true;
     const started = performance.now();
     this.attemptRunningSince = started;
@@ -166,8 +170,8 @@ export class GatewayRequestRecorder implements RequestRecorder {
       });
     }
     try {
-      const capturing = this.keepContent();
-      const result = await runInSpan(tracing, span, capturing ? () => runWithUpstreamCapture({ provider: logged.provider, model: logged.model, exchanges: this.upstreamExchanges }, work) : work);
+      const capture = this.keepContent() ? { provider: logged.provider, model: logged.model, exchanges: this.upstreamExchanges } : undefined;
+      const result = await runInSpan(tracing, span, () => work(capture));
       logged.outcome = 'served';
       span?.end();
       return result;
@@ -370,7 +374,7 @@ export class GatewayRequestRecorder implements RequestRecorder {
 export const NO_OP_RECORDER: RequestRecorder = {
   start: () => undefined,
   route: () => undefined,
-  attempt: (_attempt, work) => work(),
+  attempt: (_attempt, work) => work(undefined),
   firstByte: () => undefined,
   usage: () => undefined,
   relay: () => undefined,

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { captureUpstreamExchange, loggedUpstreamExchanges, MAX_CAPTURED_RESPONSE_BYTES, runWithUpstreamCapture, type UpstreamCaptureSink } from './upstream-capture.js';
-
-test('upstream capture: nothing is captured outside a capture', () => {
-  assert.equal(captureUpstreamExchange(new URL('http://127.0.0.1:1/v1/chat/completions'), '{}'), undefined);
-});
+import { captureUpstreamExchange, loggedUpstreamExchanges, MAX_CAPTURED_RESPONSE_BYTES, type UpstreamCaptureSink } from './upstream-capture.js';
 
 test('upstream capture: keeps the request by reference, chunks buffered before and pushed after, the consumer reads them all', async () => {
   const sink: UpstreamCaptureSink = { provider: 'oai', model: 'gpt-x', exchanges: [] };
   const requestBody = Buffer.from('{"model":"gpt-x"}');
   const body = new Readable({ read() {} });
   body.push(Buffer.from('data: one\n\n')); // parsed with the headers, before anyone reads
-  runWithUpstreamCapture(sink, () => {
-    captureUpstreamExchange(new URL('http://127.0.0.1:1/v1/chat/completions?key=secret'), requestBody)?.response(200, 'text/event-stream', body);
-  });
+  captureUpstreamExchange(sink, new URL('http://127.0.0.1:1/v1/chat/completions?key=secret'), requestBody).response(200, 'text/event-stream', body);
   body.push(Buffer.from('data: two\n\n'));
   body.push(null);
   const read: Buffer[] = [];
@@ -30,7 +24,7 @@ test('upstream capture: keeps the request by reference, chunks buffered before a
 test('upstream capture: a response over the cap is kept up to it and marked truncated', () => {
   const sink: UpstreamCaptureSink = { provider: 'oai', model: 'gpt-x', exchanges: [] };
   const body = new Readable({ read() {} });
-  runWithUpstreamCapture(sink, () => captureUpstreamExchange(new URL('http://127.0.0.1:1/'), undefined)?.response(200, undefined, body));
+  captureUpstreamExchange(sink, new URL('http://127.0.0.1:1/'), undefined).response(200, undefined, body);
   const piece = Buffer.alloc(1024 * 1024, 0x61);
   for (let count = 0; count < 9; count += 1) body.push(piece);
   const [exchange] = sink.exchanges;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { UpstreamCaptureSink } from '../observability/upstream-capture.js';
 import type { Readable } from 'node:stream';
 import type { DroppedFieldLog } from '../core/dropped-fields.js';
 import type { GatewayRequest } from '../core/gateway-request.js';
@@ -89,6 +90,8 @@ export interface UpstreamCall {
   inboundHeaders: IncomingHttpHeaders;
   /** Collects fields the provider could not take. */
   dropped: DroppedFieldLog;
+  /** The request log's capture of this attempt's upstream exchanges (content logging on); clients pass it to `sendUpstreamRequest`. */
+  capture?: UpstreamCaptureSink;
 }
 
 /** An upstream HTTP response handed back unparsed, for relaying byte for byte. */

@@ -1,7 +1,7 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ProviderCallError, errorKindForStatus, isRetryableStatus } from '../core/errors.js';
 import { withTraceContext } from '../observability/tracing.js';
-import { captureUpstreamExchange } from '../observability/upstream-capture.js';
+import { captureUpstreamExchange, type UpstreamCaptureSink } from '../observability/upstream-capture.js';
 import type { ProviderTimeouts, RawUpstreamResponse } from '../providers/provider.js';
 
 /**
@@ -46,8 +46,11 @@ export interface UpstreamHttpRequest {
   body?: string | Buffer;
   signal: AbortSignal;
   timeouts: ProviderTimeouts;
-  /** False: never kept in the request log's upstream capture (credential exchanges such as token requests). */
-  capture?: boolean;
+  /**
+   * The attempt's request-log capture (content logging on): this exchange is kept there. Never
+   * given for credential exchanges such as token requests.
+   */
+  capture?: UpstreamCaptureSink;
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
@@ -69,7 +72,7 @@ export async function sendUpstreamRequest(request: UpstreamHttpRequest): Promise
     headersTimeout: request.timeouts.firstByteMs,
     bodyTimeout: request.timeouts.idleMs,
   };
-  const capture = request.capture === false ? undefined : captureUpstreamExchange(request.url, request.body); // observability hook: content logging's upstream capture
+  const capture = request.capture === undefined ? undefined : captureUpstreamExchange(request.capture, request.url, request.body); // observability hook: content logging's upstream capture
   try {
     const response = await pool.request(options);
     capture?.response(response.statusCode, headerText(response.headers['content-type']), response.body);

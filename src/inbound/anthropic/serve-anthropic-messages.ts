@@ -19,6 +19,7 @@ import { AnthropicStreamEncoder, type AnthropicEventWriter } from './anthropic-s
 import { encodeAnthropicResponse, type AnthropicMessage } from './encode-anthropic-response.js';
 import { parseAnthropicRequest } from './parse-anthropic-request.js';
 import { NO_OP_RECORDER, type RequestRecorder } from '../../observability/request-recorder.js';
+import type { UpstreamCaptureSink } from '../../observability/upstream-capture.js';
 
 /**
  * Where an Anthropic-format answer goes: the inbound route's own framing. `/anthropic` frames as
@@ -121,7 +122,7 @@ export async function serveAnthropicMessages(call: AnthropicMessagesCall): Promi
   try {
     await serveWithFallbacks(
       { targets, runtime: routing?.runtime ?? singleAttemptRuntime(), signal: call.signal, attempts },
-      (attempt) => (call.recorder ?? NO_OP_RECORDER).attempt(attempt, () => attemptAnthropicMessages(call, attempt, keepAlive)), // observability hook
+      (attempt) => (call.recorder ?? NO_OP_RECORDER).attempt(attempt, (capture) => attemptAnthropicMessages(call, attempt, keepAlive, capture)), // observability hook
     );
   } catch (error) {
     const writer = keepAlive?.committedWriter;
@@ -162,7 +163,12 @@ function passthroughBody(call: AnthropicMessagesCall, model: string, dropped: Dr
  * One attempt at one target with one key. Resolves once the answer went to the caller (or the
  * caller went away); rejects only while nothing of this attempt reached the caller.
  */
-async function attemptAnthropicMessages(call: AnthropicMessagesCall, attempt: Attempt, keepAlive: StreamKeepAlive | undefined): Promise<void> {
+async function attemptAnthropicMessages(
+  call: AnthropicMessagesCall,
+  attempt: Attempt,
+  keepAlive: StreamKeepAlive | undefined,
+  capture: UpstreamCaptureSink | undefined,
+): Promise<void> {
   const { root, sink } = call;
   const { target } = attempt;
   const client = clientForInstance(target.instance);
@@ -175,6 +181,7 @@ async function attemptAnthropicMessages(call: AnthropicMessagesCall, attempt: At
     signal: call.signal,
     inboundHeaders: call.request.headers,
     dropped,
+    ...(capture === undefined ? {} : { capture }),
   };
   // MCP gateway hook (src/mcp/mcp-inference-hook.ts): the caller's MCP tools; agent mode runs them.
   const mcp = await mcpInferenceHookFor(call.request);

@@ -129,9 +129,9 @@ async function handleConverse(request: IncomingMessage, response: ServerResponse
     await governInferenceRequest(request, response, { root: view, body, plan, recorder }); // governance: virtual key, allowed models, rate limits, budgets
     const abort = abortOnClientDisconnect(request, response);
     await serveWithFallbacks({ targets: plan.targets, runtime: singleAttemptRuntime(), signal: abort.signal, attempts: [] }, (attempt) =>
-      recorder.attempt(attempt, async () => {
-        // observability hook: the attempt is timed and traced
-        const call: UpstreamCall = { instance: target.instance, key: attempt.key, model: target.model, signal: abort.signal, inboundHeaders: request.headers, dropped };
+      recorder.attempt(attempt, async (capture) => {
+        // observability hook: the attempt is timed and traced; content logging captures its upstream exchange
+        const call: UpstreamCall = { instance: target.instance, key: attempt.key, model: target.model, signal: abort.signal, inboundHeaders: request.headers, dropped, ...(capture === undefined ? {} : { capture }) };
         if (!stream) {
           const result = await chat.complete(gatewayRequest, call);
           recorder.dropped(dropped.entries); // observability hook

@@ -77,9 +77,9 @@ export async function serveGeminiContent(
     const abort = abortOnClientDisconnect(request, response);
     const routeHeaders = { 'x-heimdall-provider': target.instance.name, 'x-heimdall-model': target.model };
     await serveWithFallbacks({ targets: plan.targets, runtime: singleAttemptRuntime(), signal: abort.signal, attempts: [] }, (attempt) =>
-      recorder.attempt(attempt, async () => {
-        // observability hook: the attempt is timed and traced
-        const call: UpstreamCall = { instance: target.instance, key: attempt.key, model: target.model, signal: abort.signal, inboundHeaders: request.headers, dropped };
+      recorder.attempt(attempt, async (capture) => {
+        // observability hook: the attempt is timed and traced; content logging captures its upstream exchange
+        const call: UpstreamCall = { instance: target.instance, key: attempt.key, model: target.model, signal: abort.signal, inboundHeaders: request.headers, dropped, ...(capture === undefined ? {} : { capture }) };
         const servesAnthropicFormat = client.messages !== undefined && (client.messages.acceptsModel?.(call) ?? true);
         if (client.gemini !== undefined && !servesAnthropicFormat) {
           const upstream = await client.gemini.sendGenerateContent(method, body, call, url.searchParams.get('alt') ?? undefined);

@@ -40,7 +40,7 @@ function post(instance: ProviderInstance, path: string, body: Buffer, call: Upst
     url: new URL(`${instance.baseUrl}${path}`),
     headers: anthropicUpstreamHeaders(call, call.inboundHeaders),
     body,
-    signal: call.signal,
+    signal: call.signal, capture: call.capture,
     timeouts: instance.timeouts,
   });
 }

@@ -30,7 +30,7 @@ function createFoundryClient(instance: ProviderInstance): AnthropicMessagesClien
       url: azureFoundryAnthropicUrl(instance.baseUrl, path),
       headers,
       body: bodyForDeployment(body, deployment, call.model),
-      signal: call.signal,
+      signal: call.signal, capture: call.capture,
       timeouts: instance.timeouts,
     });
   };

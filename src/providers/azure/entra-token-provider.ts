@@ -78,7 +78,6 @@ export class EntraTokenProvider {
       body: entraTokenRequestBody(this.credentials, this.credentials.scope ?? this.defaultScope),
       signal,
       timeouts: this.timeouts,
-      capture: false,
     });
     const text = await readBodyText(response.body).catch(() => '');
     let payload: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } = {};

@@ -44,6 +44,6 @@ export class BedrockTransport {
     const unsigned: Record<string, string> = { 'content-type': 'application/json', accept };
     for (const [name, value] of Object.entries(this.instance.headers)) unsigned[name.toLowerCase()] = value;
     const headers = await this.authenticator.authenticate({ method: 'POST', url, headers: unsigned, body }, call.key);
-    return sendUpstreamRequest({ provider: this.instance.name, url, headers, body, signal: call.signal, timeouts: this.instance.timeouts });
+    return sendUpstreamRequest({ provider: this.instance.name, url, headers, body, signal: call.signal, capture: call.capture, timeouts: this.instance.timeouts });
   }
 }

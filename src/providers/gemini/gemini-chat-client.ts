@@ -153,6 +153,6 @@ export class GeminiChatClient implements ChatClient, GeminiContentClient {
       ...(await this.endpoint.authHeaders(call)),
     };
     for (const [name, value] of Object.entries(this.instance.headers)) headers[name.toLowerCase()] = value;
-    return sendUpstreamRequest({ provider: this.instance.name, url, headers, body, signal: call.signal, timeouts: this.instance.timeouts });
+    return sendUpstreamRequest({ provider: this.instance.name, url, headers, body, signal: call.signal, capture: call.capture, timeouts: this.instance.timeouts });
   }
 }

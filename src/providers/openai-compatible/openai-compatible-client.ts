@@ -160,7 +160,7 @@ export class OpenAICompatibleChatClient implements ChatClient {
       url: endpoint?.url ?? chatCompletionsUrl(this.instance.baseUrl),
       headers,
       body: JSON.stringify(body),
-      signal: call.signal,
+      signal: call.signal, capture: call.capture,
       timeouts: this.instance.timeouts,
     });
     if (response.statusCode < 200 || response.statusCode >= 300) throw await upstreamStatusError(provider, response);

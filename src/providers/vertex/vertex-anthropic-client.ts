@@ -71,7 +71,7 @@ export class VertexAnthropicClient implements AnthropicMessagesClient {
       url: await this.endpoint.methodUrl('anthropic', model, method, call),
       headers,
       body,
-      signal: call.signal,
+      signal: call.signal, capture: call.capture,
       timeouts: this.instance.timeouts,
     });
   }
