@@ -151,7 +151,7 @@ export function CredentialsEditor({
   return (
     <div data-testid={`credentials-${providerName}`}>
       <h3>Credentials ({setting})</h3>
-      <p className="muted">{stored ? `A ${setting} setting is stored; its values are not shown. Saving replaces it as a whole.` : `No ${setting} setting stored.`}</p>
+      <p className="muted">{stored ? `Stored: ${setting} (values not shown). Saving replaces it as a whole.` : `No ${setting} setting stored.`}</p>
       <CredentialFields kind={kind} draft={draft} onChange={setDraft} />
       <div className="actions">
         <button
@@ -222,7 +222,7 @@ export function HeadersEditor({ providerName, headerNames, onSave }: { providerN
       <div className="actions">
         <button type="button" className="link-button" onClick={() => setRows((current) => [...current, { name: '', value: '', stored: false }])}>
           add header
-        </button>
+        </button>{' '}
         <button type="button" className="secondary" onClick={save}>
           Save headers
         </button>
