@@ -2,7 +2,8 @@
  * The gateway-configuration pages in Debian's Chromium (skipped with a notice where
  * /usr/bin/chromium is absent unless HEIMDALL_REQUIRE_SERVICES=1; needs `npm run build`):
  * Providers (add a provider with a key, add a second key, press "Test" on both: the answer through
- * the good key, the upstream's 401 through the bad one), Routing rules (a CEL error shown with its
+ * the good key, the upstream's 401 through the bad one; a header set through the form arrives
+ * upstream, its value never shown; an Azure provider added with Entra ID credentials), Routing rules (a CEL error shown with its
  * position while typing, a rule saved, "Try it" naming the rule and its target), MCP (a stdio
  * server connected, its tools listed; a second one added through the form, its allowed tools listed,
  * then deleted), Claude Code setup (the settings.json env block and the
@@ -101,6 +102,65 @@ describe('dashboard configuration pages', { skip: skipWithoutChromium() }, () =>
     assert.match((await bad.textContent()) ?? '', /✗ 401/);
     assert.equal(upstream.requests.filter((request) => request.url.startsWith('/v1/chat/completions')).length, 2);
     await browser.screenshot(page, 'providers');
+  });
+
+  it('sets a provider header through the form: it arrives upstream, and its value is never shown', async () => {
+    const card = page.getByTestId('provider-openai-mock');
+    const headers = card.getByTestId('headers-openai-mock');
+    await headers.getByRole('button', { name: 'add header' }).click();
+    await headers.getByLabel('Header 1 name').fill('X-Tenant-Token');
+    await headers.getByLabel('Header 1 value').fill('tenant-secret-0123456789');
+    await headers.getByRole('button', { name: 'Save headers' }).click();
+    // Stored: the name comes back (lower-case), its value field is empty and write-only.
+    await headers.locator('input[readonly]').waitFor();
+    assert.equal(await headers.getByLabel('Header 1 name').inputValue(), 'x-tenant-token');
+    assert.equal(await headers.getByLabel('Header 1 value').inputValue(), '');
+    assert.equal(await page.getByText('tenant-secret-0123456789').count(), 0);
+    const stored = await adminCall('GET', '/api/providers/openai-mock');
+    assert.deepEqual((stored.data as { headers: Record<string, string> }).headers, { 'x-tenant-token': 'tena…6789' });
+
+    const before = upstream.requests.length;
+    await card.getByTestId('key-main').getByRole('button', { name: 'Test' }).click();
+    await card.getByTestId('key-main').getByTestId('provider-test-result').filter({ hasText: '✓ 200' }).waitFor();
+    const sent = upstream.requests.slice(before).filter((request) => request.url.startsWith('/v1/chat/completions'));
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]?.headers['x-tenant-token'], 'tenant-secret-0123456789');
+    await browser.screenshot(page, 'provider-headers');
+
+    // Saving without re-entering the stored value is refused in the page (the API would drop it).
+    await headers.getByRole('button', { name: 'add header' }).click();
+    await headers.getByLabel('Header 2 name').fill('x-second');
+    await headers.getByLabel('Header 2 value').fill('second-value');
+    await headers.getByRole('button', { name: 'Save headers' }).click();
+    await headers.getByText('Enter a value for x-tenant-token').waitFor();
+    // Removing the header: the next request goes without it.
+    await headers.getByRole('button', { name: 'remove' }).first().click();
+    await headers.getByRole('button', { name: 'remove' }).first().click();
+    await headers.getByRole('button', { name: 'Save headers' }).click();
+    await headers.getByLabel('Header 1 name').waitFor({ state: 'detached' });
+    assert.deepEqual(((await adminCall('GET', '/api/providers/openai-mock')).data as { headers: Record<string, string> }).headers, {});
+  });
+
+  it('adds an Azure provider with Entra ID client credentials, write-only', async () => {
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    const form = page.getByRole('form', { name: 'Add provider' });
+    await form.getByLabel('Name', { exact: true }).fill('azure-entra');
+    await form.getByLabel('Kind').selectOption('azure');
+    await form.getByLabel('Base URL').fill(`${upstream.url}/azure`);
+    await form.getByLabel('Entra tenant id').fill('tenant-1');
+    await form.getByLabel('Entra client id').fill('client-1');
+    await form.getByLabel('Entra client secret').fill('entra-secret-0123456789');
+    await form.getByLabel('Entra authority host (optional)').fill(upstream.url);
+    await form.getByRole('button', { name: 'Create provider' }).click();
+    const credentials = page.getByTestId('credentials-azure-entra');
+    await credentials.getByText('Stored: entra (values not shown)').waitFor();
+    assert.equal(await page.getByText('entra-secret-0123456789').count(), 0);
+    const stored = await adminCall('GET', '/api/providers/azure-entra');
+    assert.ok((stored.data as { option_names: string[] }).option_names.includes('entra'), JSON.stringify(stored.data));
+    assert.ok(!JSON.stringify(stored.data).includes('entra-secret'));
+    await browser.screenshot(page, 'provider-credentials');
+    await credentials.getByRole('button', { name: 'remove entra' }).click();
+    await credentials.getByText('No entra setting stored.').waitFor();
   });
 
   it('creates a routing rule with validation as you type, and the "try it" panel names it', async () => {

@@ -57,12 +57,45 @@ export interface ProviderKeyInput {
   deployments?: Record<string, string>;
 }
 
-export interface ProviderCreate {
+/** Microsoft Entra ID client credentials (Azure), used instead of keys; replaced as a whole. */
+export interface ProviderEntraCredentials {
+  tenant_id: string;
+  client_id: string;
+  /** Write-only: the API never returns it. May be "env.NAME". */
+  client_secret: string;
+  scope?: string;
+  authority_host?: string;
+}
+
+/** AWS credentials for Bedrock when no keys are given. */
+export interface ProviderAwsCredentials {
+  credential_chain?: boolean;
+  profile?: string;
+}
+
+/** Google Cloud project and service-account credentials (Vertex AI). */
+export interface ProviderGoogleCloudCredentials {
+  project?: string;
+  credentials_file?: string;
+  /** Write-only: the service-account JSON, or "env.NAME". */
+  credentials?: string;
+}
+
+/** The kind-specific credential settings the admin API accepts on create and PATCH (src/config/config-schema.ts). */
+export interface ProviderCredentialSettings {
+  entra?: ProviderEntraCredentials;
+  aws?: ProviderAwsCredentials;
+  google_cloud?: ProviderGoogleCloudCredentials;
+}
+
+export interface ProviderCreate extends ProviderCredentialSettings {
   name: string;
   type: string;
   base_url?: string;
   region?: string;
   api_version?: string;
+  /** Extra headers sent upstream; values are secrets (masked in answers) and may be "env.NAME". */
+  headers?: Record<string, string>;
   models?: string[];
   deployments?: Record<string, string>;
   keys?: ProviderKeyInput[];
@@ -72,6 +105,12 @@ export interface ProviderUpdate {
   base_url?: string | null;
   models?: string[];
   deployments?: Record<string, string> | null;
+  /** Replaces every stored header (values are write-only, so kept ones are sent again); `{}` removes them all. */
+  headers?: Record<string, string>;
+  /** An object replaces the stored setting; null removes it. */
+  entra?: ProviderEntraCredentials | null;
+  aws?: ProviderAwsCredentials | null;
+  google_cloud?: ProviderGoogleCloudCredentials | null;
 }
 
 export interface ProviderKeyUpdate {

@@ -4,12 +4,14 @@ import { joinList, MappingEditor, messageOf, splitList } from '../components/con
 import { ErrorBanner } from '../components/error-banner.js';
 import { useApi } from '../components/use-api.js';
 import { formatMs } from '../format.js';
+import { CredentialFields, CredentialsEditor, credentialSettingsOf, EMPTY_CREDENTIAL_DRAFT, HeadersEditor } from './provider-settings-forms.js';
 import './config-pages.css';
 
 /**
  * Providers: every stored provider with its base URL, models, model → deployment mappings and keys
  * (values masked: the API never returns them); add a provider, add, change and delete keys, and a
- * "Test" button per key that sends a one-token request through it (`POST /api/providers/{name}/test`).
+ * "Test" button per key that sends a one-token request through it (`POST /api/providers/{name}/test`);
+ * extra upstream headers and the kind's credentials (Entra ID, AWS, Google Cloud), write-only.
  */
 export function ProvidersPage() {
   const providers = useApi(() => providersApi.list());
@@ -53,6 +55,7 @@ function AddProviderForm({ kinds, onCreated }: { kinds: ProviderKind[]; onCreate
   const [keyValue, setKeyValue] = useState('');
   const [region, setRegion] = useState('');
   const [apiVersion, setApiVersion] = useState('');
+  const [credentials, setCredentials] = useState(EMPTY_CREDENTIAL_DRAFT);
   const usesRegion = type === 'bedrock' || type === 'vertex';
   const usesApiVersion = type === 'azure';
   const [problem, setProblem] = useState<string>();
@@ -68,6 +71,7 @@ function AddProviderForm({ kinds, onCreated }: { kinds: ProviderKind[]; onCreate
         ...(keyValue === '' ? {} : { keys: [{ name: keyName.trim(), value: keyValue }] }),
         ...(usesRegion && region.trim() !== '' ? { region: region.trim() } : {}),
         ...(usesApiVersion && apiVersion.trim() !== '' ? { api_version: apiVersion.trim() } : {}),
+        ...credentialSettingsOf(type, credentials),
       });
       setProblem(undefined);
       await onCreated();
@@ -129,7 +133,8 @@ function AddProviderForm({ kinds, onCreated }: { kinds: ProviderKind[]; onCreate
           )}
         </div>
       )}
-      <p className="muted">Other kind-specific settings (Entra ID, AWS credential chain, Google Cloud credentials) go in the config file or through PATCH /api/providers/{'{name}'}.</p>
+      <CredentialFields kind={type} draft={credentials} onChange={setCredentials} />
+      <p className="muted">Extra headers can be added once the provider exists.</p>
       <button type="submit">Create provider</button>
     </form>
   );
@@ -230,6 +235,14 @@ function ProviderCard({ provider, kind, onChanged }: { provider: Provider; kind:
         </label>
       </div>
       <AddKeyForm providerName={provider.name} run={run} />
+
+      <HeadersEditor
+        key={Object.keys(provider.headers).join('\n')}
+        providerName={provider.name}
+        headerNames={Object.keys(provider.headers)}
+        onSave={(headers) => run(() => providersApi.update(provider.name, { headers }))}
+      />
+      <CredentialsEditor providerName={provider.name} kind={provider.type} optionNames={provider.option_names} onSave={(patch) => run(() => providersApi.update(provider.name, patch))} />
 
       <h3>Model → deployment mappings</h3>
       <p className="muted">Azure deployments, Bedrock inference profiles: the name a caller uses → the id the provider needs. A key's own mappings win.</p>
