@@ -174,3 +174,26 @@ export async function startDashboardTestGateway(config: HeimdallConfig, options:
     { environment: { DASHBOARD_TEST_PASSWORD: DASHBOARD_TEST_ADMIN.password, DASHBOARD_TEST_TOKEN: DASHBOARD_TEST_ADMIN.token } },
   );
 }
+
+/**
+ * Opens `url` in `page` and logs in with the test admin's password on the login page it shows
+ * (admin auth on, as {@link startDashboardTestGateway} sets it up).
+ */
+export async function logInToDashboard(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('User name').fill(DASHBOARD_TEST_ADMIN.username);
+  await page.getByLabel('Password').fill(DASHBOARD_TEST_ADMIN.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** An admin API call made from a logged-in page (its session cookie, same origin): status and parsed JSON. */
+export function adminCallFromPage(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; data: unknown }> {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const response = await fetch(path as string, { method: method as string, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      return { status: response.status, data: text === '' ? undefined : (JSON.parse(text) as unknown) };
+    },
+    [method, path, body] as const,
+  );
+}

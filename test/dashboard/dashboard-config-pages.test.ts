@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { anthropicTextMessage } from '../../src/testing/anthropic-sse.js';
-import { DASHBOARD_TEST_ADMIN, launchDashboardBrowser, skipWithoutChromium, startDashboardTestGateway, type DashboardBrowser } from '../../src/testing/dashboard-browser.js';
+import { launchDashboardBrowser, skipWithoutChromium, startDashboardTestGateway, type DashboardBrowser, logInToDashboard, adminCallFromPage } from '../../src/testing/dashboard-browser.js';
 import type { GovernedTestGateway } from '../../src/testing/governed-test-gateway.js';
 import { everythingStdioConfig } from '../../src/testing/mcp-test-servers.js';
 import { startMockUpstream, type MockUpstream } from '../../src/testing/mock-upstream.js';
@@ -44,10 +44,7 @@ describe('dashboard configuration pages', { skip: skipWithoutChromium() }, () =>
     });
     browser = await launchDashboardBrowser();
     page = await browser.newPage();
-    await page.goto(`${gateway.url}/providers`);
-    await page.getByLabel('User name').fill(DASHBOARD_TEST_ADMIN.username);
-    await page.getByLabel('Password').fill(DASHBOARD_TEST_ADMIN.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logInToDashboard(page, `${gateway.url}/providers`);
     await page.getByRole('heading', { name: 'Providers' }).waitFor();
   });
   after(async () => {
@@ -57,16 +54,7 @@ describe('dashboard configuration pages', { skip: skipWithoutChromium() }, () =>
   });
 
   /** An admin API call from the logged-in page (its session cookie, same origin). */
-  function adminCall(method: string, path: string, body?: unknown): Promise<{ status: number; data: unknown }> {
-    return page.evaluate(
-      async ([method, path, body]) => {
-        const response = await fetch(path as string, { method: method as string, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-        const text = await response.text();
-        return { status: response.status, data: text === '' ? undefined : (JSON.parse(text) as unknown) };
-      },
-      [method, path, body] as const,
-    );
-  }
+  const adminCall = (method: string, path: string, body?: unknown) => adminCallFromPage(page, method, path, body);
 
   it('adds a provider and its keys, and tests each key', async () => {
     await page.getByRole('button', { name: 'Add provider' }).click();

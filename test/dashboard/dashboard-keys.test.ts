@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { anthropicMessageFromEvents, anthropicTextEvents } from '../../src/testing/anthropic-sse.js';
 import type { GovernedTestGateway } from '../../src/testing/governed-test-gateway.js';
 import { startMockUpstream, type MockUpstream } from '../../src/testing/mock-upstream.js';
-import { DASHBOARD_TEST_ADMIN, launchDashboardBrowser, skipWithoutChromium, startDashboardTestGateway, type DashboardBrowser } from '../../src/testing/dashboard-browser.js';
+import { launchDashboardBrowser, skipWithoutChromium, startDashboardTestGateway, type DashboardBrowser, logInToDashboard } from '../../src/testing/dashboard-browser.js';
 
 const MODEL = 'claude-sonnet-4-5';
 
@@ -51,10 +51,7 @@ describe('dashboard virtual keys, teams, customers and overview', { skip: skipWi
   it('creates a key (secret shown once), shows its spend, restricts its MCP tools and revokes it', async () => {
     const page = await browser.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
-    await page.goto(`${gateway.url}/customers`);
-    await page.getByLabel('User name').fill(DASHBOARD_TEST_ADMIN.username);
-    await page.getByLabel('Password').fill(DASHBOARD_TEST_ADMIN.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logInToDashboard(page, `${gateway.url}/customers`);
 
     await page.getByLabel('New customer').fill('acme');
     await page.getByRole('button', { name: 'Create customer' }).click();

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { anthropicMessageFromEvents, anthropicTextEvents, anthropicToolUseEvents, writeAnthropicSse } from '../../src/testing/anthropic-sse.js';
 import type { GovernedTestGateway } from '../../src/testing/governed-test-gateway.js';
 import { startMockUpstream, type MockUpstream } from '../../src/testing/mock-upstream.js';
-import { DASHBOARD_TEST_ADMIN, launchDashboardBrowser, skipWithoutChromium, startDashboardTestGateway, type DashboardBrowser } from '../../src/testing/dashboard-browser.js';
+import { launchDashboardBrowser, skipWithoutChromium, startDashboardTestGateway, type DashboardBrowser, logInToDashboard } from '../../src/testing/dashboard-browser.js';
 
 const MODEL = 'claude-sonnet-4-5';
 
@@ -74,10 +74,7 @@ describe('dashboard logs page', { skip: skipWithoutChromium() }, () => {
 
   it('shows requests in the live tail as they arrive, filters them, and opens one with its tool calls', async () => {
     const page = await browser.newPage();
-    await page.goto(`${gateway.url}/logs`);
-    await page.getByLabel('User name').fill(DASHBOARD_TEST_ADMIN.username);
-    await page.getByLabel('Password').fill(DASHBOARD_TEST_ADMIN.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logInToDashboard(page, `${gateway.url}/logs`);
     await page.getByRole('heading', { name: 'Logs' }).waitFor();
     await page.getByTestId('tail-state').filter({ hasText: 'live' }).waitFor();
     assert.equal(await page.getByTestId('log-row').count(), 0);

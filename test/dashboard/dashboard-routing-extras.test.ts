@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { DASHBOARD_TEST_ADMIN, launchDashboardBrowser, skipWithoutChromium, startDashboardTestGateway, type DashboardBrowser } from '../../src/testing/dashboard-browser.js';
+import { launchDashboardBrowser, skipWithoutChromium, startDashboardTestGateway, type DashboardBrowser, logInToDashboard, adminCallFromPage } from '../../src/testing/dashboard-browser.js';
 import type { GovernedTestGateway } from '../../src/testing/governed-test-gateway.js';
 import { startMockUpstream, type MockUpstream } from '../../src/testing/mock-upstream.js';
 import { openAiChatCompletion, openAiUsage, writeOpenAiError } from '../../src/testing/openai-chat-sse.js';
@@ -49,10 +49,7 @@ describe('dashboard aliases and virtual-key fallback chains', { skip: skipWithou
     });
     browser = await launchDashboardBrowser();
     page = await browser.newPage();
-    await page.goto(`${gateway.url}/routing`);
-    await page.getByLabel('User name').fill(DASHBOARD_TEST_ADMIN.username);
-    await page.getByLabel('Password').fill(DASHBOARD_TEST_ADMIN.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logInToDashboard(page, `${gateway.url}/routing`);
     await page.getByRole('heading', { name: 'Routing rules' }).waitFor();
   });
   after(async () => {
@@ -63,16 +60,7 @@ describe('dashboard aliases and virtual-key fallback chains', { skip: skipWithou
   });
 
   /** An admin API call from the logged-in page (its session cookie, same origin). */
-  function adminCall(method: string, path: string, body?: unknown): Promise<{ status: number; data: unknown }> {
-    return page.evaluate(
-      async ([method, path, body]) => {
-        const response = await fetch(path as string, { method: method as string, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-        const text = await response.text();
-        return { status: response.status, data: text === '' ? undefined : (JSON.parse(text) as unknown) };
-      },
-      [method, path, body] as const,
-    );
-  }
+  const adminCall = (method: string, path: string, body?: unknown) => adminCallFromPage(page, method, path, body);
 
   it('creates and replaces an alias on the Routing rules page; a request for it is served by its target; a used alias cannot be deleted', async () => {
     const section = page.getByRole('region', { name: 'Aliases' });
