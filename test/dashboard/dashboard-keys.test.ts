@@ -94,6 +94,8 @@ describe('dashboard virtual keys, teams, customers and overview', { skip: skipWi
     assert.equal(await send(secret), 200);
     assert.equal(await send(secret), 200);
     assert.notEqual(await send(secret, 'claude-opus-4-1'), 200);
+    // The rate-limit use below is read from the request log, written in batches: write them now.
+    await gateway.running.gateway.observability.logQueue?.flush();
 
     await page.reload();
     // 2 × (100k input × $3 + 20k output × $15) per million = 2 × $0.60.
