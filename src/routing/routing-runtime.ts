@@ -36,10 +36,18 @@ export interface RoutingRuntimeOptions {
   automaticKeepAlive?: boolean;
 }
 
-/** Waits `ms` unless `signal` aborts first. */
+/**
+ * Waits `ms`, or less when `signal` aborts first (the caller went away). Never rejects: the caller
+ * checks `signal.aborted` afterwards, so an abort during a retry backoff ends the request with the
+ * failure that caused the retry, not with an internal `AbortError`.
+ */
 export async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return;
-  await sleepFor(ms, undefined, { signal });
+  if (ms <= 0 || signal.aborted) return;
+  try {
+    await sleepFor(ms, undefined, { signal });
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  }
 }
 
 /** The config file's rules as engine input (the config's snake_case shape is the input shape). */

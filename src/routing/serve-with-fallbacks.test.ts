@@ -7,6 +7,7 @@ import { seededRandom } from '../testing/seeded-random.js';
 import { ProviderHealth } from './provider-health.js';
 import { backoffDelayMs, classifyFailure, retryAfterMs, TargetUnavailableError, type RetryPolicy } from './retry-policy.js';
 import { serveWithFallbacks, type Attempt, type AttemptRecord, type FallbackRun } from './serve-with-fallbacks.js';
+import { sleepUnlessAborted } from './routing-runtime.js';
 
 const providers = buildGatewaySettings(
   {
@@ -205,5 +206,32 @@ describe('serveWithFallbacks', () => {
       },
     );
     assert.deepEqual(answers, [true, false, false, false]);
+  });
+
+  it('ends with the failure that caused the retry when the caller leaves during the backoff (no internal AbortError)', async () => {
+    const controller = new AbortController();
+    const failure = statusError(503);
+    let tries = 0;
+    const started = Date.now();
+    const outcome = await serveWithFallbacks(
+      {
+        targets: [{ target: { instance: instance('groq'), model: 'm' } }],
+        runtime: { health: new ProviderHealth({ failureThreshold: 5, cooldownMs: 1 }), retryPolicy: { ...policy, initialBackoffMs: 10_000, maxBackoffMs: 10_000 }, random: () => 0.99, now: Date.now, sleep: sleepUnlessAborted },
+        signal: controller.signal,
+        attempts: [],
+      },
+      async () => {
+        tries += 1;
+        // the caller goes away while the gateway waits to retry
+        setTimeout(() => controller.abort(), 20);
+        throw failure;
+      },
+    ).then(
+      () => 'served',
+      (error: unknown) => error,
+    );
+    assert.equal(outcome, failure, 'the upstream failure, not an AbortError');
+    assert.equal(tries, 1, 'no attempt after the caller left');
+    assert.ok(Date.now() - started < 5_000, 'the backoff ended with the abort');
   });
 });

@@ -143,7 +143,11 @@ export async function serveWithFallbacks(run: FallbackRun, tryOnce: (attempt: At
     for (;;) {
       if (signal.aborted) throw lastError ?? new GatewayError('api_error', 'the client went away');
       if (attemptCount >= policy.maxAttempts) throw lastError ?? new GatewayError('api_error', 'no attempt left');
-      if (delayMs > 0) await runtime.sleep(delayMs, signal);
+      if (delayMs > 0) {
+        await runtime.sleep(delayMs, signal);
+        // the caller may have gone away during the wait: no attempt for nobody
+        if (signal.aborted) throw lastError ?? new GatewayError('api_error', 'the client went away');
+      }
       let key: ProviderKey | undefined;
       try {
         const options = { exclude: state.tried, pinnedKeyId: preferredKeyId, random: runtime.random };
