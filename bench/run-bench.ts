@@ -3,7 +3,9 @@
  *
  * Three processes, so that no two share an event loop: this one (the autocannon load generator),
  * the gateway (`node dist/cli.js serve --port 0 --config <bench config>`, the real CLI), and a
- * mock upstream (`bench/mock-upstream-process.ts`, pre-serialised answers on a bare TCP server).
+ * mock upstream (`bench/mock-upstream-process.ts`, pre-serialised answers on a bare TCP server);
+ * plus, when a `bare-proxy` scenario is selected, a fourth: the reference proxy
+ * (`bench/bare-proxy-process.ts`, `node:http` + one `undici` Pool, nothing else).
  * Every scenario is checked with one probe request first (full response validated), then loaded
  * for a warm-up and a measured run; every response of the measured run is checked too (non-2xx,
  * transport errors, timeouts and body mismatches are counted and printed).
@@ -14,13 +16,19 @@
  * - `passthrough`: Anthropic Messages through the gateway to the mock, relayed byte for byte;
  * - `translated`: Anthropic Messages (`openai/gpt-bench`) translated to OpenAI Chat Completions
  *   and back, the upstream streaming a tool call;
+ * - `bare-proxy`: the same request as `passthrough` through the bare undici proxy to the mock's
+ *   Anthropic route, relayed chunk by chunk: the cheapest honest Node proxy on this machine, the
+ *   reference the gateway's figures are read against (measured, not quoted: its CPU ms/req, from
+ *   its own pid, is in the same column as the gateway's); it runs once per round, like the direct
+ *   baselines, whatever the number of gateway builds;
  * - `latency/*`: the same at one connection (small body), to measure the added latency
- *   (gateway p50 − direct p50).
+ *   (gateway or bare proxy p50 − direct p50).
  *
  * Latencies are taken per response from autocannon's `response` event (its own histogram has
- * 1 ms resolution). CPU time comes from `/proc/<pid>/stat` (Linux), per process: gateway, mock,
- * this process, and everything else on the machine ("other CPU": results taken while other
- * processes compete for the cores are flagged).
+ * 1 ms resolution). CPU time comes from `/proc/<pid>/stat` (Linux), per process: gateway (or bare
+ * proxy), mock, this process, and everything else on the machine ("other CPU": results taken while
+ * other processes compete for the cores are flagged). The gateway's figures are also printed
+ * relative to the bare proxy's (req/s and CPU ms/req, body for body).
  *
  * Options (flags, or environment variables): `--duration S` (BENCH_DURATION, default 10),
  * `--warmup S` (BENCH_WARMUP, default 2), `--connections N` (BENCH_CONNECTIONS, default 64),
@@ -81,10 +89,14 @@ const USAGE = `Usage: npm run bench -- [options]
   --warmup S        warm-up seconds per scenario (default 2; env BENCH_WARMUP)
   --connections N   concurrent connections for throughput scenarios (default 64; env BENCH_CONNECTIONS)
   --scenario TEXT   only scenarios whose id contains TEXT (repeatable, comma-separated; env BENCH_SCENARIO)
-                    ids: direct-anthropic/small, passthrough/claude-code, translated/small, latency/passthrough, …
+                    ids: direct-anthropic/small, passthrough/claude-code, translated/small, bare-proxy/small,
+                    latency/passthrough, latency/bare-proxy, …
+                    bare-proxy/small, bare-proxy/claude-code and latency/bare-proxy measure a bare undici
+                    proxy (bench/bare-proxy-process.ts) as the reference for the gateway's figures
   --profile         run the gateway under node --cpu-prof and print its hottest functions
   --gateway DIR     the gateway build to measure (default dist/; a dist directory with package.json one level up)
   --compare DIR     also measure the gateway built in DIR, alternating runs, and print the difference
+                    (the direct and bare-proxy scenarios run once per round, not once per build)
   --rounds N        run every scenario N times (default 1; env BENCH_ROUNDS); medians are compared
   --paired          with --compare: load both builds at the same time (each with the scenario's
                     connections), so that other load on the machine hits both alike
@@ -169,6 +181,17 @@ const clockTicksPerSecond = ((): number => {
     return 100;
   }
 })();
+
+/** CPU time used so far by all these processes together, ms (undefined if any cannot be read). */
+function processesCpuMs(pids: number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const used = processCpuMs(pid);
+    if (used === undefined) return undefined;
+    total += used;
+  }
+  return total;
+}
 
 /** CPU time (user + system) a process has used so far, in ms, from `/proc/<pid>/stat` (Linux). */
 function processCpuMs(pid: number): number | undefined {
@@ -276,6 +299,31 @@ async function startMockUpstream(): Promise<MockUpstreamProcess> {
   };
 }
 
+/** The reference proxy (`bench/bare-proxy-process.ts`), started only when a `bare-proxy` scenario is selected. */
+interface BareProxyProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+async function startBareProxy(mockUrl: string): Promise<BareProxyProcess> {
+  const child = fork(join(repositoryRoot, 'bench', 'bare-proxy-process.ts'), [mockUrl], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  childProcesses.add(child);
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error('bare proxy did not start within 20 s')), 20_000);
+    child.once('exit', (code) => reject(new Error(`bare proxy exited (${code})`)));
+    child.on('message', (message: { type?: string; port?: number }) => {
+      if (message.type === 'ready' && typeof message.port === 'number') {
+        clearTimeout(timer);
+        resolvePort(message.port);
+      }
+    });
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
 interface GatewayProcess {
   child: ChildProcess;
   url: string;
@@ -331,7 +379,12 @@ async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
-type Target = 'direct-anthropic' | 'direct-openai' | 'passthrough' | 'translated';
+type Target = 'direct-anthropic' | 'direct-openai' | 'passthrough' | 'translated' | 'bare-proxy';
+
+/** Whether a target goes through a gateway build (and so runs once per build, not once per round). */
+function isViaGateway(target: Target): boolean {
+  return target === 'passthrough' || target === 'translated';
+}
 
 interface Scenario {
   id: string;
@@ -370,7 +423,7 @@ interface ScenarioRequest {
   validate: (response: ProbeResponse) => string | undefined;
 }
 
-function requestFor(scenario: Scenario, gatewayUrl: string, mockUrl: string): ScenarioRequest {
+function requestFor(scenario: Scenario, gatewayUrl: string, mockUrl: string, bareProxyUrl: string | undefined): ScenarioRequest {
   switch (scenario.target) {
     case 'direct-anthropic':
       return {
@@ -410,12 +463,23 @@ function requestFor(scenario: Scenario, gatewayUrl: string, mockUrl: string): Sc
           body.includes('"input_json_delta"'),
         validate: validateTranslatedStream,
       };
+    case 'bare-proxy':
+      if (bareProxyUrl === undefined) throw new Error('bare proxy not started');
+      // The passthrough's request, byte for byte (the proxy ignores the path and the client's key);
+      // the answer must be the mock's stream unchanged, as for direct-anthropic.
+      return {
+        url: `${bareProxyUrl}/anthropic/v1/messages?beta=true`,
+        headers: { ...CLIENT_HEADERS, 'x-api-key': 'client-credential-ignored' },
+        body: serialiseBody(scenario.body, PASSTHROUGH_MODEL),
+        verifyBody: (body) => body === anthropicSseBody,
+        validate: (response) => validateExactSse(response, anthropicSseBody),
+      };
   }
 }
 
 function buildScenarios(options: BenchOptions, bodies: BenchBody[]): Scenario[] {
   const scenarios: Scenario[] = [];
-  const targets: Target[] = ['direct-anthropic', 'passthrough', 'direct-openai', 'translated'];
+  const targets: Target[] = ['direct-anthropic', 'bare-proxy', 'passthrough', 'direct-openai', 'translated'];
   for (const body of bodies) {
     for (const target of targets) {
       scenarios.push({ id: `${target}/${body.name}`, group: 'throughput', target, body, connections: options.connections });
@@ -537,7 +601,7 @@ interface ErrorSummary {
 
 interface ScenarioResult {
   id: string;
-  /** Which gateway build served it (`dist`, or the `--compare` one); null for the direct baselines. */
+  /** Which gateway build served it (`dist`, or the `--compare` one); null for the direct baselines and the bare proxy. */
   gateway: string | null;
   round: number;
   group: Scenario['group'];
@@ -551,8 +615,12 @@ interface ScenarioResult {
   /** 2xx responses per second. */
   requestsPerSecond: number;
   latencyMs: LatencySummary;
-  /** Gateway CPU time per response, ms (null for the direct baselines, which bypass it). */
+  /**
+   * Gateway CPU time per response, ms; for `bare-proxy`, the bare proxy's (from its own pid, the
+   * same way); null for the direct baselines, which have no proxy.
+   */
   gatewayCpuMsPerRequest: number | null;
+  /** Same process as {@link gatewayCpuMsPerRequest}: percent of one core over the run. */
   gatewayCpuPercent: number | null;
   mockCpuPercent: number | null;
   loadGeneratorCpuPercent: number;
@@ -643,11 +711,13 @@ async function runScenario(
   options: BenchOptions,
   gateways: GatewayVariant[],
   mock: MockUpstreamProcess,
+  bareProxy: BareProxyProcess | undefined,
+  benchPids: number[],
   round: number,
 ): Promise<Array<ScenarioResult | FailedScenario>> {
-  const viaGateway = scenario.target === 'passthrough' || scenario.target === 'translated';
+  const viaGateway = isViaGateway(scenario.target);
   const variants = viaGateway ? gateways : [gateways[0]];
-  const requests = variants.map((gateway) => requestFor(scenario, gateway.process.url, mock.url));
+  const requests = variants.map((gateway) => requestFor(scenario, gateway.process.url, mock.url, bareProxy?.url));
   const problems: Array<string | undefined> = [];
   for (const request of requests) {
     try {
@@ -666,32 +736,41 @@ async function runScenario(
   }
 
   if (options.warmupSeconds > 0) await Promise.all(requests.map((request) => runLoad(request, scenario.connections, options.warmupSeconds)));
-  const gatewayPids = variants.map((gateway) => gateway.process.child.pid ?? -1);
+  // The proxy whose CPU is reported per request: each gateway build, or the bare proxy; none for
+  // the direct baselines.
+  const proxyPids = variants.map((gateway): number | undefined => {
+    if (viaGateway) return gateway.process.child.pid;
+    return scenario.target === 'bare-proxy' ? bareProxy?.child.pid : undefined;
+  });
+  const readProxies = (): Array<number | undefined> => proxyPids.map((pid) => (pid === undefined ? undefined : processCpuMs(pid)));
   const mockPid = mock.child.pid ?? -1;
-  if (options.waitQuietSeconds > 0) await waitForQuietMachine(options.waitQuietSeconds, [...gatewayPids, mockPid]);
+  if (options.waitQuietSeconds > 0) await waitForQuietMachine(options.waitQuietSeconds, benchPids);
   await sleep(200);
-  const gatewaysBefore = gatewayPids.map(processCpuMs);
+  const proxiesBefore = readProxies();
   const mockBefore = processCpuMs(mockPid);
+  // Every process of the bench, idle ones included: "other CPU" is what none of them used.
+  const benchBefore = processesCpuMs(benchPids);
   const ownBefore = ownCpuMs();
   const machineBefore = machineBusyCpuMs();
   const runs = await Promise.all(requests.map((request) => runLoad(request, scenario.connections, options.durationSeconds)));
-  const gatewaysAfter = gatewayPids.map(processCpuMs);
+  const proxiesAfter = readProxies();
   const mockAfter = processCpuMs(mockPid);
+  const benchAfter = processesCpuMs(benchPids);
   const ownAfter = ownCpuMs();
   const machineAfter = machineBusyCpuMs();
 
-  const gatewayCpuMs = gatewayPids.map((_, index) => {
-    const before = gatewaysBefore[index];
-    const after = gatewaysAfter[index];
+  const proxyCpuMs = proxyPids.map((_, index) => {
+    const before = proxiesBefore[index];
+    const after = proxiesAfter[index];
     return before === undefined || after === undefined ? undefined : after - before;
   });
   const mockCpuMs = mockBefore === undefined || mockAfter === undefined ? undefined : mockAfter - mockBefore;
-  const allGatewaysCpuMs = gatewayCpuMs.every((value) => value !== undefined) ? gatewayCpuMs.reduce<number>((sum, value) => sum + (value ?? 0), 0) : undefined;
+  const benchCpuMs = benchBefore === undefined || benchAfter === undefined ? undefined : benchAfter - benchBefore;
   return variants.map((gateway, index): ScenarioResult => {
     const run = runs[index];
     const { result } = run;
     const wallMs = result.duration * 1000;
-    const cpuMs = gatewayCpuMs[index];
+    const cpuMs = proxyCpuMs[index];
     const statusCodes: Record<string, number> = {};
     for (const [code, stats] of Object.entries(result.statusCodeStats)) statusCodes[code] = stats.count;
     const errors: ErrorSummary = {
@@ -715,14 +794,14 @@ async function runScenario(
       responses: run.responses,
       requestsPerSecond: run.latencies.length / result.duration,
       latencyMs: summariseLatencies(run.latencies),
-      gatewayCpuMsPerRequest: viaGateway && cpuMs !== undefined && run.responses > 0 ? cpuMs / run.responses : null,
-      gatewayCpuPercent: viaGateway && cpuMs !== undefined ? (100 * cpuMs) / wallMs : null,
+      gatewayCpuMsPerRequest: cpuMs !== undefined && run.responses > 0 ? cpuMs / run.responses : null,
+      gatewayCpuPercent: cpuMs !== undefined ? (100 * cpuMs) / wallMs : null,
       mockCpuPercent: mockCpuMs === undefined ? null : (100 * mockCpuMs) / wallMs,
       loadGeneratorCpuPercent: (100 * (ownAfter - ownBefore)) / wallMs,
       otherCpuPercent:
-        machineBefore === undefined || machineAfter === undefined || allGatewaysCpuMs === undefined || mockCpuMs === undefined
+        machineBefore === undefined || machineAfter === undefined || benchCpuMs === undefined
           ? null
-          : Math.max(0, (100 * (machineAfter - machineBefore - allGatewaysCpuMs - mockCpuMs - (ownAfter - ownBefore))) / wallMs),
+          : Math.max(0, (100 * (machineAfter - machineBefore - benchCpuMs - (ownAfter - ownBefore))) / wallMs),
       errors,
       errorCount: errors.non2xx + errors.transportErrors + errors.timeouts + errors.mismatches,
     };
@@ -766,8 +845,9 @@ function resultRows(results: Array<ScenarioResult | FailedScenario>): string[][]
 }
 
 interface AddedLatency {
-  gateway: string;
-  path: 'passthrough' | 'translated';
+  /** The gateway build; null for the bare proxy (the same for every build). */
+  gateway: string | null;
+  path: 'bare-proxy' | 'passthrough' | 'translated';
   gatewayP50Ms: number;
   directP50Ms: number;
   addedMicroseconds: number;
@@ -829,12 +909,19 @@ function medianResults(results: Array<ScenarioResult | FailedScenario>, gateway:
   return merged;
 }
 
-function addedLatencies(results: Array<ScenarioResult | FailedScenario>, gateway: string): AddedLatency[] {
-  const byId = medianResults(results, gateway);
-  const pairs: Array<[AddedLatency['path'], string, string]> = [
-    ['passthrough', 'latency/passthrough', 'latency/direct-anthropic'],
-    ['translated', 'latency/translated', 'latency/direct-openai'],
-  ];
+/**
+ * Added latency at one connection of one gateway build (proxy p50 minus direct p50), or, with
+ * `gateway` null, of the bare proxy (its runs and the direct ones belong to no build).
+ */
+function addedLatencies(results: Array<ScenarioResult | FailedScenario>, gateway: string | null): AddedLatency[] {
+  const byId = medianResults(results, gateway ?? CURRENT_GATEWAY);
+  const pairs: Array<[AddedLatency['path'], string, string]> =
+    gateway === null
+      ? [['bare-proxy', 'latency/bare-proxy', 'latency/direct-anthropic']]
+      : [
+          ['passthrough', 'latency/passthrough', 'latency/direct-anthropic'],
+          ['translated', 'latency/translated', 'latency/direct-openai'],
+        ];
   const added: AddedLatency[] = [];
   for (const [path, gatewayId, directId] of pairs) {
     const gatewayResult = byId.get(gatewayId);
@@ -917,6 +1004,11 @@ async function main(): Promise<void> {
     writeFileSync(offConfigPath, JSON.stringify({ ...config, logging: { enabled: false } }, null, 2));
     gateways.push({ label: LOGGING_OFF_GATEWAY, process: await startGatewayProcess(options.gatewayDistDirectory, offConfigPath, offDirectory, []) });
   }
+  // The reference proxy, only when a selected scenario uses it.
+  const bareProxy = scenarios.some((scenario) => scenario.target === 'bare-proxy') ? await startBareProxy(mock.url) : undefined;
+  const benchPids = [...gateways.map((gateway) => gateway.process.child.pid), mock.child.pid, bareProxy?.child.pid].filter(
+    (pid): pid is number => pid !== undefined,
+  );
 
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Heimdall bench — ${gitDescription()}, Node ${process.version}, ${cpus().length} CPUs (${cpuModel})`);
@@ -924,7 +1016,10 @@ async function main(): Promise<void> {
     `  gateway: node ${relative(repositoryRoot, options.gatewayDistDirectory) || '.'}/cli.js serve (own process${options.profile ? ', --cpu-prof' : ''}); mock upstream: bare TCP server, pre-serialised answers (own process);`,
   );
   if (options.compareDistDirectory !== undefined) console.log(`  compared with "@compare": node ${options.compareDistDirectory}/cli.js serve (own process), runs alternating`);
-  console.log(`  load: autocannon in this process — all three share the ${cpus().length} cores, so the load generator's CPU is taken from the gateway's.`);
+  if (bareProxy !== undefined) {
+    console.log('  reference: bare-proxy = node:http server + one undici Pool to the mock, body relayed chunk by chunk, nothing else (own process; its CPU is in the gw columns);');
+  }
+  console.log(`  load: autocannon in this process — all ${bareProxy === undefined ? 'three' : 'the processes'} share the ${cpus().length} cores, so the load generator's CPU is taken from the gateway's.`);
   console.log(
     `  ${options.durationSeconds} s measured + ${options.warmupSeconds} s warm-up per scenario${options.rounds > 1 ? `, ${options.rounds} rounds` : ''}; ${options.connections} connections (latency/*: 1 connection, small body)`,
   );
@@ -942,7 +1037,7 @@ async function main(): Promise<void> {
           if (round === 1) skipped.push(scenario.id);
           continue;
         }
-        const viaGateway = scenario.target === 'passthrough' || scenario.target === 'translated';
+        const viaGateway = isViaGateway(scenario.target);
         // Alternate which gateway goes first, so that drifts in machine load hit both alike; or,
         // paired, load them at the same time.
         const order = round % 2 === 1 ? gateways : [...gateways].reverse();
@@ -950,7 +1045,7 @@ async function main(): Promise<void> {
         for (const batch of batches) {
           const label = viaGateway && gateways.length > 1 ? `${scenario.id} @${batch.map((gateway) => gateway.label).join(' + @')}` : scenario.id;
           process.stdout.write(`  ${options.rounds > 1 ? `[${round}/${options.rounds}] ` : ''}running ${label} …`);
-          const batchResults = await runScenario(scenario, options, batch, mock, round);
+          const batchResults = await runScenario(scenario, options, batch, mock, bareProxy, benchPids, round);
           results.push(...batchResults);
           const summaries = batchResults.map((result) =>
             'failure' in result
@@ -963,11 +1058,16 @@ async function main(): Promise<void> {
           for (const gateway of batch) {
             if (gateway.process.child.exitCode !== null) throw new Error(`the gateway exited during ${scenario.id}:\n${gateway.process.output()}`);
           }
+          if (bareProxy !== undefined && bareProxy.child.exitCode !== null) throw new Error(`the bare proxy exited during ${scenario.id}`);
         }
       }
     }
   } finally {
     for (const gateway of gateways) await stopProcess(gateway.process.child, 'SIGINT');
+    if (bareProxy !== undefined) {
+      if (bareProxy.child.connected) bareProxy.child.disconnect();
+      await stopProcess(bareProxy.child, 'SIGTERM');
+    }
     const counts = await Promise.race([mock.counts(), sleep(2000).then(() => ({}))]);
     mock.child.disconnect();
     await stopProcess(mock.child, 'SIGTERM');
@@ -981,7 +1081,7 @@ async function main(): Promise<void> {
   console.log(renderTable(header, resultRows(results), alignment));
   for (const id of skipped) console.log(`${id}: skipped (openai provider not registered)`);
 
-  console.log('(CPU columns: percent of one core over the measured run; "other" is every other process on the machine.)');
+  console.log('(CPU columns: percent of one core over the measured run; "other" is every other process on the machine; "gw" is the bare proxy on bare-proxy rows.)');
   const busy = results.filter((result): result is ScenarioResult => !('failure' in result) && (result.otherCpuPercent ?? 0) > OTHER_CPU_WARNING_PERCENT);
   if (busy.length > 0) {
     console.log(
@@ -989,14 +1089,45 @@ async function main(): Promise<void> {
     );
   }
 
-  const added = gateways.flatMap((gateway) => addedLatencies(results, gateway.label));
+  const added = [...addedLatencies(results, null), ...gateways.flatMap((gateway) => addedLatencies(results, gateway.label))];
   if (added.length > 0) {
-    console.log(`\nAdded latency at one connection (p50, small body; gateway minus direct to the mock${options.rounds > 1 ? '; medians over rounds' : ''}):`);
+    console.log(`\nAdded latency at one connection (p50, small body; gateway or bare proxy minus direct to the mock${options.rounds > 1 ? '; medians over rounds' : ''}):`);
     for (const item of added) {
       console.log(
-        `  ${`${item.path}${gateways.length > 1 ? ` @${item.gateway}` : ''}`.padEnd(22)} ${formatNumber(item.addedMicroseconds, 0).padStart(6)} µs   (gateway ${formatNumber(item.gatewayP50Ms, 3)} ms − direct ${formatNumber(item.directP50Ms, 3)} ms)`,
+        `  ${`${item.path}${gateways.length > 1 && item.gateway !== null ? ` @${item.gateway}` : ''}`.padEnd(22)} ${formatNumber(item.addedMicroseconds, 0).padStart(6)} µs   (${item.gateway === null ? 'proxy' : 'gateway'} ${formatNumber(item.gatewayP50Ms, 3)} ms − direct ${formatNumber(item.directP50Ms, 3)} ms)`,
       );
     }
+  }
+
+  // How far each gateway build is from the bare proxy, body for body (medians over rounds).
+  const referenceRows: string[][] = [];
+  for (const gateway of gateways) {
+    const merged = medianResults(results, gateway.label);
+    for (const body of bodies) {
+      const reference = merged.get(`bare-proxy/${body.name}`);
+      if (reference === undefined) continue;
+      for (const path of ['passthrough', 'translated']) {
+        const result = merged.get(`${path}/${body.name}`);
+        if (result === undefined) continue;
+        const cpuRatio =
+          result.gatewayCpuMsPerRequest === null || reference.gatewayCpuMsPerRequest === null || reference.gatewayCpuMsPerRequest === 0
+            ? '—'
+            : `${formatNumber(result.gatewayCpuMsPerRequest / reference.gatewayCpuMsPerRequest, 2)}×`;
+        referenceRows.push([
+          `${path}/${body.name}${gateways.length > 1 ? ` @${gateway.label}` : ''}`,
+          `${formatNumber((100 * result.requestsPerSecond) / reference.requestsPerSecond, 0)}%`,
+          `${formatNumber(result.requestsPerSecond, 0)} / ${formatNumber(reference.requestsPerSecond, 0)}`,
+          cpuRatio,
+          result.gatewayCpuMsPerRequest === null || reference.gatewayCpuMsPerRequest === null
+            ? '—'
+            : `${formatNumber(result.gatewayCpuMsPerRequest, 4)} / ${formatNumber(reference.gatewayCpuMsPerRequest, 4)}`,
+        ]);
+      }
+    }
+  }
+  if (referenceRows.length > 0) {
+    console.log(`\nGateway relative to the bare undici proxy (same body, same run${options.rounds > 1 ? '; medians over rounds' : ''}):`);
+    console.log(renderTable(['scenario', 'req/s of bare', 'req/s gw / bare', 'CPU/req ×bare', 'CPU ms/req gw / bare'], referenceRows, [false, true, true, true, true]));
   }
 
   if (gateways.length > 1) {
