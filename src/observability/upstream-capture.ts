@@ -44,8 +44,12 @@ export interface UpstreamCaptureSink {
 
 /** The running attempt's capture of one upstream exchange, with its response to attach. */
 export interface UpstreamExchangeCapture {
-  /** Observes the response (status, content type and body chunks as undici pushes them). */
+  /** Observes the response (status, content type and body chunks as undici pushes them into `body`). */
   response(statusCode: number, contentType: string | undefined, body: Readable): void;
+  /** The response began (for bodies pushed to a handler, `upstream-stream.ts`; then {@link data} per chunk). */
+  started(statusCode: number, contentType: string | undefined): void;
+  /** One response body chunk, in order (kept by reference up to the cap). */
+  data(chunk: Buffer): void;
 }
 
 /** Starts capturing one upstream request into the attempt's `sink` (see the module comment). */
@@ -60,17 +64,22 @@ export function captureUpstreamExchange(sink: UpstreamCaptureSink, url: URL, bod
     truncated: false,
   };
   sink.exchanges.push(exchange);
+  const keep = (chunk: unknown): void => {
+    if (!Buffer.isBuffer(chunk)) return;
+    if (exchange.responseBytes + chunk.length <= MAX_CAPTURED_RESPONSE_BYTES) {
+      exchange.responseChunks.push(chunk);
+      exchange.responseBytes += chunk.length;
+    } else exchange.truncated = true;
+  };
+  const started = (statusCode: number, contentType: string | undefined): void => {
+    exchange.status = statusCode;
+    if (contentType !== undefined) exchange.contentType = contentType;
+  };
   return {
+    started,
+    data: keep,
     response(statusCode, contentType, stream) {
-      exchange.status = statusCode;
-      if (contentType !== undefined) exchange.contentType = contentType;
-      const keep = (chunk: unknown): void => {
-        if (!Buffer.isBuffer(chunk)) return;
-        if (exchange.responseBytes + chunk.length <= MAX_CAPTURED_RESPONSE_BYTES) {
-          exchange.responseChunks.push(chunk);
-          exchange.responseBytes += chunk.length;
-        } else exchange.truncated = true;
-      };
+      started(statusCode, contentType);
       // Chunks undici parsed in the same turn as the headers are already buffered (nothing has
       // read the stream yet); later ones are tapped where undici hands them to the stream. No
       // listener is added, so flowing mode and backpressure stay exactly as the consumer sets them.

@@ -15,7 +15,8 @@ const pools = new Map<string, Pool>();
 /** Connections kept per upstream origin. */
 const CONNECTIONS_PER_ORIGIN = 256;
 
-function poolFor(origin: string, connectTimeoutMs: number): Pool {
+/** The pool for an origin (made on first use). */
+export function poolFor(origin: string, connectTimeoutMs: number): Pool {
   const poolKey = `${origin}|${connectTimeoutMs}`;
   let pool = pools.get(poolKey);
   if (pool === undefined) {
@@ -114,7 +115,7 @@ export function networkError(provider: string, error: unknown): ProviderCallErro
 }
 
 /** Largest upstream error body kept, in bytes. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** Reads a whole (small) upstream body as text, keeping at most 64 KiB. */
 export async function readBodyText(body: RawUpstreamResponse['body']): Promise<string> {
@@ -166,9 +167,18 @@ export function upstreamErrorMessage(bodyText: string): string {
  */
 export async function upstreamStatusError(provider: string, response: RawUpstreamResponse): Promise<ProviderCallError> {
   const bodyText = await readBodyText(response.body).catch(() => '');
-  const status = response.statusCode;
+  return upstreamStatusErrorFromText(provider, response.statusCode, response.headers, bodyText);
+}
+
+/** The error for an upstream error status whose body was read (see {@link upstreamStatusError}). */
+export function upstreamStatusErrorFromText(
+  provider: string,
+  status: number,
+  responseHeaders: Readonly<Record<string, string | string[] | undefined>>,
+  bodyText: string,
+): ProviderCallError {
   const headers: Record<string, string> = {};
-  const retryAfter = response.headers['retry-after'];
+  const retryAfter = responseHeaders['retry-after'];
   if (typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
   return new ProviderCallError({
     provider,
@@ -179,4 +189,16 @@ export async function upstreamStatusError(provider: string, response: RawUpstrea
     retryable: isRetryableStatus(status),
     headers,
   });
+}
+
+/**
+ * The error for a failure while reading a response body that had begun: the caller went away
+ * (an abort; not retryable) or a network failure / body timeout (see {@link networkError}).
+ */
+export function readStreamError(provider: string, error: unknown): ProviderCallError {
+  if (error instanceof ProviderCallError) return error;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const aborted = (error instanceof Error && error.name === 'AbortError') || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR';
+  if (!aborted) return networkError(provider, error);
+  return new ProviderCallError({ provider, kind: 'api_error', message: `reading the ${provider} stream was aborted`, retryable: false, cause: error });
 }

@@ -5,18 +5,20 @@ import type { StreamEventSink } from '../../core/stream-events.js';
 import {
   networkError,
   readBodyBuffer,
-  readBodyText,
   sendUpstreamRequest,
   upstreamErrorMessage,
   upstreamStatusError,
+  upstreamStatusErrorFromText,
+  type UpstreamHttpRequest,
 } from '../../upstream/upstream-http.js';
+import { openUpstreamStream } from '../../upstream/upstream-stream.js';
 import type { ChatClient, ProviderInstance, ProviderStream, RawUpstreamResponse, UpstreamCall } from '../provider.js';
 import { convertOpenAIChatResponse } from './convert-openai-chat-response.js';
 import { providerErrorFromPayload } from './convert-openai-error-payload.js';
 import { convertToOpenAIChatRequest } from './convert-to-openai-chat-request.js';
 import { OpenAIChatStreamTranslator } from './openai-chat-stream.js';
 import { resolveQuirks, type OpenAICompatibleQuirks, type ResolvedQuirks } from './openai-compatible-quirks.js';
-import { readOpenAIEventStream } from './read-openai-event-stream.js';
+import { OpenAIEventReader } from './read-openai-event-stream.js';
 
 /** `${baseUrl}/chat/completions`, whether or not the base URL ends in `/`. */
 export function chatCompletionsUrl(baseUrl: string): URL {
@@ -55,6 +57,9 @@ export type ChatCompletionsEndpointResolver = (call: UpstreamCall) => Promise<Ch
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
 export class OpenAICompatibleChatClient implements ChatClient {
+  /** `${baseUrl}/chat/completions`, made once. */
+  private defaultUrl: URL | undefined;
+
   constructor(
     private readonly instance: ProviderInstance,
     private readonly quirks: OpenAICompatibleQuirks,
@@ -93,11 +98,15 @@ export class OpenAICompatibleChatClient implements ChatClient {
 
   async stream(request: GatewayRequest, call: UpstreamCall): Promise<ProviderStream> {
     const quirks = resolveQuirks(this.quirks, call.model);
-    const response = await this.send({ ...request, model: call.model, stream: true }, call, quirks);
     const provider = this.instance.name;
+    // The body is pushed to the translator as undici parses it (no Readable on this path: upstream-stream.ts).
+    const response = await openUpstreamStream(await this.upstreamRequest({ ...request, model: call.model, stream: true }, call, quirks));
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw upstreamStatusErrorFromText(provider, response.statusCode, response.headers, await response.text());
+    }
     const contentType = String(response.headers['content-type'] ?? '');
     if (contentType.includes('application/json')) {
-      const text = await readBodyText(response.body).catch(() => '');
+      const text = await response.text();
       let payload: unknown;
       try {
         payload = JSON.parse(text);
@@ -118,26 +127,54 @@ export class OpenAICompatibleChatClient implements ChatClient {
     }
     let piped = false;
     return {
-      pipeTo: async (sink: StreamEventSink): Promise<void> => {
-        if (piped) throw new Error('an upstream stream can only be read once');
+      pipeTo: (sink: StreamEventSink): Promise<void> => {
+        if (piped) return Promise.reject(new Error('an upstream stream can only be read once'));
         piped = true;
         const translator = new OpenAIChatStreamTranslator(sink, { reasoningFields: quirks.reasoningResponseFields });
-        const end = await readOpenAIEventStream(response.body, provider, (chunk) => translator.push(chunk));
-        if (!end.sawDone && !translator.sawFinishReason) {
-          throw new ProviderCallError({
-            provider,
-            kind: 'api_error',
-            status: 502,
-            message: `${provider} ended the stream before the response was finished`,
-            retryable: false,
+        const reader = new OpenAIEventReader(provider, (chunk) => translator.push(chunk));
+        return new Promise<void>((resolve, reject) => {
+          response.consume({
+            data: (chunk) => {
+              try {
+                reader.feed(chunk);
+              } catch (error) {
+                reject(error);
+                throw error; // stops reading: the exchange is aborted
+              }
+            },
+            end: () => {
+              try {
+                const end = reader.end();
+                if (!end.sawDone && !translator.sawFinishReason) {
+                  throw new ProviderCallError({
+                    provider,
+                    kind: 'api_error',
+                    status: 502,
+                    message: `${provider} ended the stream before the response was finished`,
+                    retryable: false,
+                  });
+                }
+                translator.end();
+                resolve();
+              } catch (error) {
+                reject(error);
+              }
+            },
+            error: reject,
           });
-        }
-        translator.end();
+        });
       },
     };
   }
 
   private async send(request: GatewayRequest, call: UpstreamCall, quirks: ResolvedQuirks): Promise<RawUpstreamResponse> {
+    const response = await sendUpstreamRequest(await this.upstreamRequest(request, call, quirks));
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await upstreamStatusError(this.instance.name, response);
+    return response;
+  }
+
+  /** The upstream HTTP request of one call: endpoint, converted body, headers. @throws ProviderCallError without a base URL */
+  private async upstreamRequest(request: GatewayRequest, call: UpstreamCall, quirks: ResolvedQuirks): Promise<UpstreamHttpRequest> {
     const provider = this.instance.name;
     if (this.instance.baseUrl === '') {
       throw new ProviderCallError({ provider, kind: 'api_error', message: `${provider} has no base URL configured`, retryable: false });
@@ -155,15 +192,14 @@ export class OpenAICompatibleChatClient implements ChatClient {
       headers.authorization = `Bearer ${call.key.value}`;
     }
     for (const [name, value] of Object.entries(this.instance.headers)) headers[name.toLowerCase()] = value;
-    const response = await sendUpstreamRequest({
+    return {
       provider,
-      url: endpoint?.url ?? chatCompletionsUrl(this.instance.baseUrl),
+      url: endpoint?.url ?? (this.defaultUrl ??= chatCompletionsUrl(this.instance.baseUrl)),
       headers,
       body: JSON.stringify(body),
-      signal: call.signal, capture: call.capture,
+      signal: call.signal,
+      capture: call.capture,
       timeouts: this.instance.timeouts,
-    });
-    if (response.statusCode < 200 || response.statusCode >= 300) throw await upstreamStatusError(provider, response);
-    return response;
+    };
   }
 }

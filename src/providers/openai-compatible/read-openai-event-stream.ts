@@ -2,7 +2,7 @@ import { finished, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { ProviderCallError } from '../../core/errors.js';
-import { networkError } from '../../upstream/upstream-http.js';
+import { readStreamError } from '../../upstream/upstream-http.js';
 import { providerErrorFromPayload } from './convert-openai-error-payload.js';
 
 /** How an event stream ended. */
@@ -41,8 +41,11 @@ export function readOpenAIEventStream(
   return body instanceof Readable ? readFromReadable(body, reader, provider) : readFromIterable(body, reader, provider);
 }
 
-/** Decodes, frames and interprets the events of one stream (see {@link readOpenAIEventStream}). */
-class OpenAIEventReader {
+/**
+ * Decodes, frames and interprets the events of one stream (see {@link readOpenAIEventStream}), fed
+ * chunk by chunk: for bodies pushed by `upstream-stream.ts`.
+ */
+export class OpenAIEventReader {
   private readonly decoder = new StringDecoder('utf8');
   private readonly parser: EventSourceParser;
   sawDone = false;
@@ -123,7 +126,7 @@ function readFromReadable(body: Readable, reader: OpenAIEventReader, provider: s
     finished(body, (error) => {
       if (settled) return;
       if (error !== undefined && error !== null) {
-        fail(readError(provider, error));
+        fail(readStreamError(provider, error));
         return;
       }
       let end: EventStreamEnd;
@@ -148,7 +151,7 @@ async function readFromIterable(body: AsyncIterable<Buffer | string>, reader: Op
       try {
         next = await iterator.next();
       } catch (error) {
-        throw readError(provider, error);
+        throw readStreamError(provider, error);
       }
       if (next.done === true) break;
       reader.feed(next.value);
@@ -175,10 +178,3 @@ function errorEvent(provider: string, data: string): ProviderCallError {
   );
 }
 
-/** The error for a failure while reading the body: an abort (the caller went away) or a network failure. */
-function readError(provider: string, error: unknown): ProviderCallError {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
-  const aborted = (error instanceof Error && error.name === 'AbortError') || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR';
-  if (!aborted) return networkError(provider, error);
-  return new ProviderCallError({ provider, kind: 'api_error', message: `reading the ${provider} stream was aborted`, retryable: false, cause: error });
-}
