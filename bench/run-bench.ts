@@ -267,15 +267,19 @@ interface MockUpstreamProcess {
   counts(): Promise<Record<string, number>>;
 }
 
-async function startMockUpstream(): Promise<MockUpstreamProcess> {
-  const child = fork(join(repositoryRoot, 'bench', 'mock-upstream-process.ts'), [], {
+/**
+ * Forks one of the bench's helper processes (`bench/<file>`, through tsx) and waits for its
+ * `{type:'ready', port}` IPC message. @throws when it exits or is not ready within 20 s
+ */
+async function forkHelperProcess(file: string, args: string[], name: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(repositoryRoot, 'bench', file), args, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   childProcesses.add(child);
   const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error('mock upstream did not start within 20 s')), 20_000);
-    child.once('exit', (code) => reject(new Error(`mock upstream exited (${code})`)));
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s`)), 20_000);
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
     child.on('message', (message: { type?: string; port?: number }) => {
       if (message.type === 'ready' && typeof message.port === 'number') {
         clearTimeout(timer);
@@ -283,6 +287,11 @@ async function startMockUpstream(): Promise<MockUpstreamProcess> {
       }
     });
   });
+  return { child, port };
+}
+
+async function startMockUpstream(): Promise<MockUpstreamProcess> {
+  const { child, port } = await forkHelperProcess('mock-upstream-process.ts', [], 'mock upstream');
   return {
     child,
     url: `http://127.0.0.1:${port}`,
@@ -306,21 +315,7 @@ interface BareProxyProcess {
 }
 
 async function startBareProxy(mockUrl: string): Promise<BareProxyProcess> {
-  const child = fork(join(repositoryRoot, 'bench', 'bare-proxy-process.ts'), [mockUrl], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  childProcesses.add(child);
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error('bare proxy did not start within 20 s')), 20_000);
-    child.once('exit', (code) => reject(new Error(`bare proxy exited (${code})`)));
-    child.on('message', (message: { type?: string; port?: number }) => {
-      if (message.type === 'ready' && typeof message.port === 'number') {
-        clearTimeout(timer);
-        resolvePort(message.port);
-      }
-    });
-  });
+  const { child, port } = await forkHelperProcess('bare-proxy-process.ts', [mockUrl], 'bare proxy');
   return { child, url: `http://127.0.0.1:${port}` };
 }
 

@@ -202,3 +202,8 @@ export function readStreamError(provider: string, error: unknown): ProviderCallE
   if (!aborted) return networkError(provider, error);
   return new ProviderCallError({ provider, kind: 'api_error', message: `reading the ${provider} stream was aborted`, retryable: false, cause: error });
 }
+
+/** The error for an upstream stream that ended before the response was finished (no finish reason, no end marker); 502, not retryable. */
+export function streamEndedEarlyError(provider: string): ProviderCallError {
+  return new ProviderCallError({ provider, kind: 'api_error', status: 502, message: `${provider} ended the stream before the response was finished`, retryable: false });
+}

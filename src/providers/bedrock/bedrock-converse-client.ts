@@ -2,7 +2,7 @@ import { ProviderCallError } from '../../core/errors.js';
 import type { GatewayRequest } from '../../core/gateway-request.js';
 import type { GatewayResponse } from '../../core/gateway-response.js';
 import type { StreamEventSink } from '../../core/stream-events.js';
-import { networkError, readBodyBuffer, readBodyText } from '../../upstream/upstream-http.js';
+import { networkError, readBodyBuffer, readBodyText, streamEndedEarlyError } from '../../upstream/upstream-http.js';
 import type { ChatClient, ProviderInstance, ProviderStream, RawUpstreamResponse, UpstreamCall } from '../provider.js';
 import { AWS_EVENT_STREAM_CONTENT_TYPE, EventStreamMessageReader, type EventStreamMessage } from './aws-event-stream.js';
 import { bedrockErrorTypeFromHeader, bedrockProviderError } from './bedrock-errors.js';
@@ -74,7 +74,7 @@ export class BedrockConverseClient implements ChatClient {
           throw error instanceof ProviderCallError ? error : networkError(provider, error);
         }
         if (reader.pendingBytes > 0 || !translator.sawMessageStop) {
-          throw new ProviderCallError({ provider, kind: 'api_error', status: 502, message: `${provider} ended the stream before the response was finished`, retryable: false });
+          throw streamEndedEarlyError(provider);
         }
       },
     };

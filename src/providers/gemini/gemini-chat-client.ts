@@ -2,7 +2,7 @@ import { ProviderCallError } from '../../core/errors.js';
 import type { GatewayRequest } from '../../core/gateway-request.js';
 import type { GatewayResponse } from '../../core/gateway-response.js';
 import type { StreamEventSink } from '../../core/stream-events.js';
-import { networkError, readBodyBuffer, readBodyText, sendUpstreamRequest } from '../../upstream/upstream-http.js';
+import { networkError, readBodyBuffer, readBodyText, sendUpstreamRequest, streamEndedEarlyError } from '../../upstream/upstream-http.js';
 import type {
   ChatClient,
   GeminiContentClient,
@@ -117,15 +117,7 @@ export class GeminiChatClient implements ChatClient, GeminiContentClient {
         piped = true;
         const translator = new GeminiStreamTranslator(sink);
         await readGeminiEventStream(response.body, provider, (chunk) => translator.push(chunk));
-        if (!translator.sawFinishReason) {
-          throw new ProviderCallError({
-            provider,
-            kind: 'api_error',
-            status: 502,
-            message: `${provider} ended the stream before the response was finished`,
-            retryable: false,
-          });
-        }
+        if (!translator.sawFinishReason) throw streamEndedEarlyError(provider);
         translator.end();
       },
     };

@@ -6,6 +6,7 @@ import {
   networkError,
   readBodyBuffer,
   sendUpstreamRequest,
+  streamEndedEarlyError,
   upstreamErrorMessage,
   upstreamStatusError,
   upstreamStatusErrorFromText,
@@ -145,15 +146,7 @@ export class OpenAICompatibleChatClient implements ChatClient {
             end: () => {
               try {
                 const end = reader.end();
-                if (!end.sawDone && !translator.sawFinishReason) {
-                  throw new ProviderCallError({
-                    provider,
-                    kind: 'api_error',
-                    status: 502,
-                    message: `${provider} ended the stream before the response was finished`,
-                    retryable: false,
-                  });
-                }
+                if (!end.sawDone && !translator.sawFinishReason) throw streamEndedEarlyError(provider);
                 translator.end();
                 resolve();
               } catch (error) {
