@@ -3,7 +3,8 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool
 import type { HeimdallDatabase, RequestLogTable } from '../../storage/database-schema.js';
 import type SqliteDatabase from 'better-sqlite3';
 import { sqliteConnectionOf, type DatabaseBackend } from '../../storage/open-database.js';
-import { loggedUpstreamExchanges, type LoggedUpstreamExchange } from '../upstream-capture.js';
+import { loggedUpstreamExchanges } from '../upstream-capture.js';
+import { decodeUpstreamExchanges, encodeUpstreamExchanges } from './upstream-exchanges-text.js';
 import type { LoggedAttempt, RequestLogRecord, RequestLogSummary } from './request-log-record.js';
 import { RequestLogWriterThread } from './request-log-writer-thread.js';
 
@@ -406,7 +407,7 @@ export function prepareLogRecord(record: RequestLogRecord, known: ReadonlySet<st
   }
   const upstream = record.upstream ?? (record.upstreamCaptures === undefined ? undefined : loggedUpstreamExchanges(record.upstreamCaptures));
   if (upstream !== undefined) {
-    const text = JSON.stringify(upstream);
+    const text = encodeUpstreamExchanges(upstream);
     record.upstreamBodyHash = contentHash(text);
     bodies.push({ hash: record.upstreamBodyHash, content: text });
   }
@@ -675,7 +676,7 @@ export class RequestLogStore implements RequestLogWriter {
       }
       if (row.upstream_body_hash !== null) {
         const text = byHash.get(row.upstream_body_hash);
-        if (text !== undefined) record.upstream = JSON.parse(text) as LoggedUpstreamExchange[];
+        if (text !== undefined) record.upstream = decodeUpstreamExchanges(text);
       }
     }
     return record;
