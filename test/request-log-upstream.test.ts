@@ -5,6 +5,7 @@
  * the Anthropic mock (model swapped) and its raw SSE; with content logging off neither is stored.
  */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ interface Setup {
   gateway: RunningGateway;
   openai: MockUpstream;
   anthropic: MockUpstream;
+  /** The request log's SQLite file. */
+  databasePath: string;
   flush(): Promise<void>;
 }
 
@@ -62,7 +65,7 @@ async function startSetup(t: TestContext, logContent: boolean): Promise<Setup> {
     await anthropic.close();
     rmSync(directory, { recursive: true, force: true });
   });
-  return { gateway, openai, anthropic, flush: async () => observability.logQueue?.flush() };
+  return { gateway, openai, anthropic, databasePath: join(directory, 'log.db'), flush: async () => observability.logQueue?.flush() };
 }
 
 async function send(gateway: RunningGateway, model: string): Promise<string> {
@@ -131,6 +134,25 @@ test('request log: translated and passthrough records carry the upstream request
   assert.equal((JSON.parse(relayed.request) as { model: string }).model, 'claude-upstream-test');
   assert.match(relayed.response, /event: message_start/);
   assert.match(relayed.response, /passth/);
+});
+
+test('request log: a passthrough that sends the caller\'s own bytes stores them once, and the detail still shows them as the upstream request', async (t) => {
+  const setup = await startSetup(t, true);
+  // a bare Claude name goes to the Anthropic provider unchanged: the caller's body is relayed byte for byte
+  await send(setup.gateway, 'claude-upstream-test');
+  const record = await recordOf(setup, 'anth');
+  assert.ok(record.upstream !== undefined && record.upstream.length === 1);
+  const [exchange] = record.upstream;
+  const received = setup.anthropic.requests[0].body.toString('utf8');
+  assert.equal(exchange.request, received, 'the upstream request as the provider received it');
+  assert.equal(record.requestBody, received, 'the same bytes as the request body');
+  assert.match(exchange.response, /passthrough answer|passth/);
+  // stored once: the upstream exchanges' body holds the response, not the request again
+  const database = new Database(setup.databasePath, { readonly: true });
+  t.after(() => database.close());
+  const row = database.prepare('select content from log_bodies where hash = (select upstream_body_hash from request_logs where id = ?)').get(record.id) as { content: string } | undefined;
+  assert.ok(row !== undefined);
+  assert.ok(!row.content.includes('weather in Oslo?'), 'the request text is not stored a second time');
 });
 
 test('request log: with content logging off no upstream exchange is stored', async (t) => {

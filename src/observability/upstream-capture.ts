@@ -106,17 +106,3 @@ export interface LoggedUpstreamExchange {
   response: string;
   truncated: boolean;
 }
-
-/** Decodes captured exchanges for storage (done at flush, off the request path). */
-export function loggedUpstreamExchanges(exchanges: readonly CapturedUpstreamExchange[]): LoggedUpstreamExchange[] {
-  return exchanges.map((exchange) => ({
-    provider: exchange.provider,
-    model: exchange.model,
-    url: exchange.url,
-    request: exchange.request === undefined ? '' : typeof exchange.request === 'string' ? exchange.request : exchange.request.toString('utf8'),
-    ...(exchange.status === undefined ? {} : { status: exchange.status }),
-    ...(exchange.contentType === undefined ? {} : { contentType: exchange.contentType }),
-    response: Buffer.concat(exchange.responseChunks).toString('utf8'),
-    truncated: exchange.truncated,
-  }));
-}

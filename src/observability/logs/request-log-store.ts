@@ -3,8 +3,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool
 import type { HeimdallDatabase, RequestLogTable } from '../../storage/database-schema.js';
 import type SqliteDatabase from 'better-sqlite3';
 import { sqliteConnectionOf, type DatabaseBackend } from '../../storage/open-database.js';
-import { loggedUpstreamExchanges } from '../upstream-capture.js';
-import { decodeUpstreamExchanges, encodeUpstreamExchanges } from './upstream-exchanges-text.js';
+import { decodeUpstreamExchanges, encodeUpstreamExchanges, upstreamExchangeTexts } from './upstream-exchanges-text.js';
 import type { LoggedAttempt, RequestLogRecord, RequestLogSummary } from './request-log-record.js';
 import { RequestLogWriterThread } from './request-log-writer-thread.js';
 
@@ -405,7 +404,7 @@ export function prepareLogRecord(record: RequestLogRecord, known: ReadonlySet<st
     record.responseBodyHash = contentHash(text);
     bodies.push({ hash: record.responseBodyHash, content: text });
   }
-  const upstream = record.upstream ?? (record.upstreamCaptures === undefined ? undefined : loggedUpstreamExchanges(record.upstreamCaptures));
+  const upstream = record.upstream ?? (record.upstreamCaptures === undefined ? undefined : upstreamExchangeTexts(record.upstreamCaptures, record.requestBodyBytes));
   if (upstream !== undefined) {
     const text = encodeUpstreamExchanges(upstream);
     record.upstreamBodyHash = contentHash(text);
@@ -676,7 +675,7 @@ export class RequestLogStore implements RequestLogWriter {
       }
       if (row.upstream_body_hash !== null) {
         const text = byHash.get(row.upstream_body_hash);
-        if (text !== undefined) record.upstream = decodeUpstreamExchanges(text);
+        if (text !== undefined) record.upstream = decodeUpstreamExchanges(text, record.requestBody);
       }
     }
     return record;

@@ -48,3 +48,13 @@ test('a stored text whose lengths do not match, or whose header is broken, is an
   assert.throws(() => decodeUpstreamExchanges('heimdall-upstream/1\n[{"provider":"x"}]\n'), /malformed header/);
   assert.throws(() => decodeUpstreamExchanges('heimdall-upstream/1\n[{"prov'), /not complete/);
 });
+
+test('a request marked as the caller\'s own body is read back from the record\'s request body', () => {
+  const inbound = '{"model":"claude-sonnet-4-6","messages":[{"role":"user","content":"hi ⎿"}]}';
+  const text = encodeUpstreamExchanges([{ provider: 'anthropic', model: 'claude-sonnet-4-6', url: 'https://api.anthropic.com/v1/messages', request: '', requestIsInbound: true, status: 200, response: 'event: message_stop\ndata: {}\n\n', truncated: false }]);
+  assert.ok(!text.includes('claude-sonnet-4-6","messages'), 'the request is not stored a second time');
+  const [exchange] = decodeUpstreamExchanges(text, inbound);
+  assert.equal(exchange.request, inbound);
+  assert.equal('requestIsInbound' in exchange, false, 'the API shape is unchanged');
+  assert.equal(exchange.response, 'event: message_stop\ndata: {}\n\n');
+});

@@ -1,4 +1,4 @@
-import type { LoggedUpstreamExchange } from '../upstream-capture.js';
+import type { CapturedUpstreamExchange, LoggedUpstreamExchange } from '../upstream-capture.js';
 
 /**
  * How a record's upstream exchanges are stored as one log body (`log_bodies.content`, text).
@@ -16,20 +16,45 @@ import type { LoggedUpstreamExchange } from '../upstream-capture.js';
  *
  * Lengths are in UTF-16 code units of the JavaScript strings (exact after a round trip through
  * the database: the texts come from `JSON.stringify` or UTF-8 decoding, so they hold no lone
- * surrogates). Bodies written before this format (a JSON array of {@link LoggedUpstreamExchange})
- * are still read.
+ * surrogates). A request byte-identical to the request the caller sent (the Anthropic
+ * passthrough sends the caller's own bytes) is not stored twice: its header says
+ * `requestIsInbound` and the reader takes the record's stored request body. Bodies written before
+ * this format (a JSON array of {@link LoggedUpstreamExchange}) are still read.
  */
 
 /** First line of the format. */
 const FORMAT_LINE = 'heimdall-upstream/1\n';
 
 /** An exchange's metadata in the header: everything but its texts. */
-type ExchangeHeader = Omit<LoggedUpstreamExchange, 'request' | 'response'> & { requestLength: number; responseLength: number };
+type ExchangeHeader = Omit<LoggedUpstreamExchange, 'request' | 'response'> & { requestLength: number; responseLength: number; requestIsInbound?: true };
 
 /** One exchange to store: its metadata and its texts. */
 export interface UpstreamExchangeTexts extends Omit<LoggedUpstreamExchange, 'request' | 'response'> {
   request: string;
   response: string;
+  /** The request is the caller's own request body, stored with the record: not stored again (`request` is then empty). */
+  requestIsInbound?: true;
+}
+
+/**
+ * Captured exchanges (as the request path kept them) as texts to store: bytes decoded as UTF-8,
+ * a request equal to `inboundRequest` (the caller's body) marked instead of decoded.
+ */
+export function upstreamExchangeTexts(exchanges: readonly CapturedUpstreamExchange[], inboundRequest: Buffer | undefined): UpstreamExchangeTexts[] {
+  return exchanges.map((exchange) => {
+    const requestIsInbound = inboundRequest !== undefined && Buffer.isBuffer(exchange.request) && exchange.request.equals(inboundRequest);
+    return {
+      provider: exchange.provider,
+      model: exchange.model,
+      url: exchange.url,
+      request: requestIsInbound || exchange.request === undefined ? '' : typeof exchange.request === 'string' ? exchange.request : exchange.request.toString('utf8'),
+      ...(requestIsInbound ? { requestIsInbound: true as const } : {}),
+      ...(exchange.status === undefined ? {} : { status: exchange.status }),
+      ...(exchange.contentType === undefined ? {} : { contentType: exchange.contentType }),
+      response: Buffer.concat(exchange.responseChunks).toString('utf8'),
+      truncated: exchange.truncated,
+    };
+  });
 }
 
 /** The stored text of a record's upstream exchanges (see the module comment). */
@@ -48,9 +73,10 @@ function isExchangeHeader(value: unknown): value is ExchangeHeader {
 
 /**
  * A record's upstream exchanges from their stored text (this format or the earlier JSON array).
+ * @param inboundRequest the record's stored request body (for exchanges marked `requestIsInbound`)
  * @throws SyntaxError / Error when the text is neither
  */
-export function decodeUpstreamExchanges(text: string): LoggedUpstreamExchange[] {
+export function decodeUpstreamExchanges(text: string, inboundRequest?: string): LoggedUpstreamExchange[] {
   if (!text.startsWith(FORMAT_LINE)) return JSON.parse(text) as LoggedUpstreamExchange[];
   const headerEnd = text.indexOf('\n', FORMAT_LINE.length);
   if (headerEnd === -1) throw new Error('stored upstream exchanges: the header line is not complete');
@@ -58,8 +84,8 @@ export function decodeUpstreamExchanges(text: string): LoggedUpstreamExchange[] 
   if (!Array.isArray(headers) || !headers.every(isExchangeHeader)) throw new Error('stored upstream exchanges: malformed header');
   let offset = headerEnd + 1;
   const exchanges: LoggedUpstreamExchange[] = [];
-  for (const { requestLength, responseLength, ...metadata } of headers) {
-    const request = text.slice(offset, offset + requestLength);
+  for (const { requestLength, responseLength, requestIsInbound, ...metadata } of headers) {
+    const request = requestIsInbound === true ? (inboundRequest ?? '') : text.slice(offset, offset + requestLength);
     offset += requestLength;
     const response = text.slice(offset, offset + responseLength);
     offset += responseLength;
