@@ -44,6 +44,12 @@ export interface RequestRecorder {
   usage(usage: Partial<Usage>): void;
   /** Observes a relayed Anthropic-format upstream answer (passthrough: SSE or JSON bytes). */
   relay(upstream: RawUpstreamResponse): void;
+  /**
+   * The same for a relay that hands over the bytes itself (a body pushed by
+   * `upstream/upstream-stream.ts`): call `chunk` for each relayed chunk and `end` at its end.
+   * @param contentType the upstream's `content-type`
+   */
+  observeRelay(contentType: string | undefined): RelayObserver;
   /** The translated stream's event writer, observed (Anthropic events as the caller gets them). */
   observeEvents(writer: AnthropicEventWriter): AnthropicEventWriter;
   /** One Anthropic stream event sent to the caller (for framings that write events themselves). */
@@ -60,6 +66,12 @@ export interface RequestRecorder {
   finish(status: number, error?: unknown): void;
   /** Usage consumed so far (tokens), from the observed answer and `usage` reports: what governance charges. */
   consumedUsage(): Usage;
+}
+
+/** Observes relayed answer bytes (see {@link RequestRecorder.observeRelay}). */
+export interface RelayObserver {
+  chunk(chunk: Buffer): void;
+  end(): void;
 }
 
 /** What recorders share (one per gateway). */
@@ -196,13 +208,21 @@ export class GatewayRequestRecorder implements RequestRecorder {
   }
 
   relay(upstream: RawUpstreamResponse): void {
-    const eventStream = String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
-    const observer = new AnthropicRelayObserver(this.answer(), eventStream);
-    upstream.body.on('data', (chunk: Buffer) => {
-      this.firstByte();
-      observer.chunk(chunk);
-    });
+    const contentType = upstream.headers['content-type'];
+    const observer = this.observeRelay(Array.isArray(contentType) ? contentType.join(', ') : contentType);
+    upstream.body.on('data', (chunk: Buffer) => observer.chunk(chunk));
     upstream.body.once('end', () => observer.end());
+  }
+
+  observeRelay(contentType: string | undefined): RelayObserver {
+    const observer = new AnthropicRelayObserver(this.answer(), (contentType ?? '').startsWith('text/event-stream'));
+    return {
+      chunk: (chunk) => {
+        this.firstByte();
+        observer.chunk(chunk);
+      },
+      end: () => observer.end(),
+    };
   }
 
   observeEvents(writer: AnthropicEventWriter): AnthropicEventWriter {
@@ -378,6 +398,7 @@ export const NO_OP_RECORDER: RequestRecorder = {
   firstByte: () => undefined,
   usage: () => undefined,
   relay: () => undefined,
+  observeRelay: () => ({ chunk: () => undefined, end: () => undefined }),
   observeEvents: (writer) => writer,
   responseEvent: () => undefined,
   responseBody: () => undefined,

@@ -5,6 +5,7 @@ import type { DroppedFieldLog } from '../core/dropped-fields.js';
 import type { GatewayRequest } from '../core/gateway-request.js';
 import type { GatewayResponse } from '../core/gateway-response.js';
 import type { StreamEventSink } from '../core/stream-events.js';
+import type { UpstreamStreamResponse } from '../upstream/upstream-stream.js';
 
 /** Per-provider upstream timeouts, in ms. */
 export interface ProviderTimeouts {
@@ -112,6 +113,12 @@ export interface AnthropicMessagesClient {
    * for network failures and timeouts.
    */
   sendMessages(body: Buffer, call: UpstreamCall, stream: boolean): Promise<RawUpstreamResponse>;
+  /**
+   * Optional: {@link sendMessages} with the response body pushed as undici parses it (no
+   * `Readable`: `upstream/upstream-stream.ts`), for sinks that can relay such a body
+   * (`AnthropicResponseSink.relayPushed`). Resolves for any HTTP status; rejects like `sendMessages`.
+   */
+  openMessages?(body: Buffer, call: UpstreamCall): Promise<UpstreamStreamResponse>;
   /** Anthropic `count_tokens` for the same body. Resolves for any HTTP status. */
   countTokens(body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse>;
   /**

@@ -8,11 +8,13 @@ import { BatchedResponseWriter } from '../../server/batched-response-writer.js';
 import { parseJsonUtf8 } from '../../server/parse-json-utf8.js';
 import { anthropicErrorBody } from './anthropic-error-body.js';
 import { sseEventWriter, type AnthropicEventWriter } from './anthropic-stream-encoder.js';
-import { relayIntoCommittedEventStream } from './relay-committed-event-stream.js';
+import { relayIntoCommittedEventStream, relayPushedIntoCommittedEventStream } from './relay-committed-event-stream.js';
 import { governInferenceRequest } from '../../governance/govern-inference-request.js';
 import { authenticateForRouting } from '../../governance/governance-routing-facts.js';
 import { serveAnthropicMessages, type AnthropicResponseSink } from './serve-anthropic-messages.js';
 import { startRequestRecorder } from '../../observability/observability.js';
+import type { RelayObserver } from '../../observability/request-recorder.js';
+import type { UpstreamStreamResponse } from '../../upstream/upstream-stream.js';
 
 /** Upstream response headers relayed to the caller on the passthrough path. */
 const RELAYED_RESPONSE_HEADERS = ['content-type', 'request-id', 'retry-after', 'x-should-retry'];
@@ -50,14 +52,21 @@ export function abortOnClientDisconnect(request: IncomingMessage, response: Serv
   return controller;
 }
 
-/** Relays an upstream response (status, selected headers, body bytes) to the caller unchanged. */
-export function relayUpstreamResponse(upstream: RawUpstreamResponse, response: ServerResponse, extraHeaders: Record<string, string>): Promise<void> {
+/** The response headers of a relayed answer: `extraHeaders`, then the upstream's relayed ones. */
+function relayedResponseHeaders(upstreamHeaders: RawUpstreamResponse['headers'], extraHeaders: Record<string, string>): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = { ...extraHeaders };
-  for (const [name, value] of Object.entries(upstream.headers)) {
+  for (const name in upstreamHeaders) {
+    const value = upstreamHeaders[name];
     if (value === undefined) continue;
     if (RELAYED_RESPONSE_HEADERS.includes(name) || name.startsWith(RELAYED_HEADER_PREFIX)) headers[name] = value;
   }
-  if (String(upstream.headers['content-type'] ?? '').startsWith('text/event-stream')) headers['cache-control'] = 'no-cache';
+  if (String(upstreamHeaders['content-type'] ?? '').startsWith('text/event-stream')) headers['cache-control'] = 'no-cache';
+  return headers;
+}
+
+/** Relays an upstream response (status, selected headers, body bytes) to the caller unchanged. */
+export function relayUpstreamResponse(upstream: RawUpstreamResponse, response: ServerResponse, extraHeaders: Record<string, string>): Promise<void> {
+  const headers = relayedResponseHeaders(upstream.headers, extraHeaders);
   const body = upstream.body;
   // Batched: the headers leave now (in this loop turn) together with the body bytes already
   // there, and the chunks of one read leave as one write.
@@ -85,6 +94,46 @@ export function relayUpstreamResponse(upstream: RawUpstreamResponse, response: S
   });
 }
 
+/**
+ * {@link relayUpstreamResponse} for a body pushed by `upstream/upstream-stream.ts` (no `Readable`);
+ * each chunk also goes to `observer` (the request log) before it is written. Resolves when the
+ * relay has finished or the caller went away (whose signal aborts the exchange).
+ */
+export function relayPushedUpstreamResponse(
+  upstream: UpstreamStreamResponse,
+  response: ServerResponse,
+  extraHeaders: Record<string, string>,
+  observer: RelayObserver | undefined,
+): Promise<void> {
+  const headers = relayedResponseHeaders(upstream.headers, extraHeaders);
+  // Batched as in relayUpstreamResponse; a full connection pauses reading upstream until it drains.
+  const writer = new BatchedResponseWriter(response, () => {
+    upstream.pause();
+    response.once('drain', () => upstream.resume());
+  });
+  response.writeHead(upstream.statusCode, headers);
+  writer.sendHeaders();
+  return new Promise((resolve) => {
+    response.on('close', () => resolve());
+    upstream.consume({
+      data: (chunk) => {
+        observer?.chunk(chunk);
+        writer.write(chunk);
+      },
+      end: () => {
+        observer?.end();
+        writer.end();
+        resolve();
+      },
+      error: () => {
+        // Upstream broke after headers went out; close the connection so the client sees it.
+        response.destroy();
+        resolve();
+      },
+    });
+  });
+}
+
 /** The `/anthropic` framing (also used by `/genai` for Claude on Vertex): Anthropic JSON and SSE on a Node response. */
 export function sseResponseSink(response: ServerResponse): AnthropicResponseSink {
   let streamWriter: BatchedResponseWriter | undefined;
@@ -102,6 +151,10 @@ export function sseResponseSink(response: ServerResponse): AnthropicResponseSink
       committed === undefined
         ? relayUpstreamResponse(upstream, response, headers)
         : relayIntoCommittedEventStream(upstream, response, () => streamWriter?.flush(), committed),
+    relayPushed: (upstream, headers, observer) =>
+      committed === undefined
+        ? relayPushedUpstreamResponse(upstream, response, headers, observer)
+        : relayPushedIntoCommittedEventStream(upstream, response, () => streamWriter?.flush(), committed, observer),
     sendMessage: (message, headers) => {
       response.writeHead(200, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(message));

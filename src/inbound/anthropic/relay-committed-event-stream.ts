@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RawUpstreamResponse } from '../../providers/provider.js';
+import type { RelayObserver } from '../../observability/request-recorder.js';
+import type { UpstreamStreamResponse } from '../../upstream/upstream-stream.js';
 import { errorKindForStatus } from '../../core/errors.js';
 import { readBodyText, upstreamErrorMessage } from '../../upstream/upstream-http.js';
 import type { AnthropicEventWriter } from './anthropic-stream-encoder.js';
@@ -23,14 +25,7 @@ export async function relayIntoCommittedEventStream(
 ): Promise<void> {
   if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
     const text = await readBodyText(upstream.body).catch(() => '');
-    let type: string = errorKindForStatus(upstream.statusCode);
-    try {
-      const parsed = JSON.parse(text) as { error?: { type?: unknown } };
-      if (typeof parsed.error?.type === 'string') type = parsed.error.type;
-    } catch {
-      // not JSON: the kind of the status stays
-    }
-    writeEvent('error', { type: 'error', error: { type, message: upstreamErrorMessage(text) } });
+    writeUpstreamErrorEvent(upstream.statusCode, text, writeEvent);
     flushPending();
     response.end();
     return;
@@ -55,6 +50,63 @@ export async function relayIntoCommittedEventStream(
     response.on('close', () => {
       if (!body.destroyed) body.destroy();
       resolve();
+    });
+  });
+}
+
+/** An upstream error status (and its body) as the Anthropic `error` event of a committed stream. */
+function writeUpstreamErrorEvent(status: number, bodyText: string, writeEvent: AnthropicEventWriter): void {
+  let type: string = errorKindForStatus(status);
+  try {
+    const parsed = JSON.parse(bodyText) as { error?: { type?: unknown } };
+    if (typeof parsed.error?.type === 'string') type = parsed.error.type;
+  } catch {
+    // not JSON: the kind of the status stays
+  }
+  writeEvent('error', { type: 'error', error: { type, message: upstreamErrorMessage(bodyText) } });
+}
+
+/**
+ * {@link relayIntoCommittedEventStream} for a body pushed by `upstream/upstream-stream.ts`; each
+ * relayed chunk (and an error body) also goes to `observer` (the request log).
+ */
+export async function relayPushedIntoCommittedEventStream(
+  upstream: UpstreamStreamResponse,
+  response: ServerResponse,
+  flushPending: () => void,
+  writeEvent: AnthropicEventWriter,
+  observer: RelayObserver | undefined,
+): Promise<void> {
+  if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
+    const text = await upstream.text();
+    observer?.chunk(Buffer.from(text));
+    observer?.end();
+    writeUpstreamErrorEvent(upstream.statusCode, text, writeEvent);
+    flushPending();
+    response.end();
+    return;
+  }
+  flushPending();
+  await new Promise<void>((resolve) => {
+    // the caller going away aborts the exchange through the call's signal
+    response.on('close', () => resolve());
+    upstream.consume({
+      data: (chunk) => {
+        observer?.chunk(chunk);
+        if (!response.write(chunk)) {
+          upstream.pause();
+          response.once('drain', () => upstream.resume());
+        }
+      },
+      end: () => {
+        observer?.end();
+        response.end();
+        resolve();
+      },
+      error: () => {
+        response.destroy();
+        resolve();
+      },
     });
   });
 }

@@ -12,13 +12,14 @@ import type { AnthropicRouting } from '../../routing/route-anthropic-request.js'
 import { serveWithFallbacks, singleAttemptRuntime, type Attempt, type PlannedTarget } from '../../routing/serve-with-fallbacks.js';
 import type { StreamKeepAlive } from '../../routing/stream-keepalive.js';
 import { dropForeignThinkingBlocks, heimdallThinkingSignature, stripForeignReasoningSignatures } from '../../routing/thinking-signatures.js';
-import { networkError, upstreamStatusError } from '../../upstream/upstream-http.js';
+import { networkError, upstreamStatusError, upstreamStatusErrorFromText } from '../../upstream/upstream-http.js';
+import type { UpstreamStreamResponse } from '../../upstream/upstream-stream.js';
 import { mcpInferenceHookFor, type McpInferenceHook } from '../../mcp/mcp-inference-hook.js';
 import { newAnthropicMessageId } from './anthropic-message-id.js';
 import { AnthropicStreamEncoder, type AnthropicEventWriter } from './anthropic-stream-encoder.js';
 import { encodeAnthropicResponse, type AnthropicMessage } from './encode-anthropic-response.js';
 import { parseAnthropicRequest } from './parse-anthropic-request.js';
-import { NO_OP_RECORDER, type RequestRecorder } from '../../observability/request-recorder.js';
+import { NO_OP_RECORDER, type RelayObserver, type RequestRecorder } from '../../observability/request-recorder.js';
 import type { UpstreamCaptureSink } from '../../observability/upstream-capture.js';
 
 /**
@@ -31,6 +32,11 @@ export interface AnthropicResponseSink {
    * status) to the caller. Resolves when the relay has finished or the caller went away.
    */
   relay(upstream: RawUpstreamResponse, headers: Record<string, string>): Promise<void>;
+  /**
+   * Optional: {@link relay} for a body pushed by `upstream/upstream-stream.ts` (the passthrough
+   * clients' `openMessages`); each relayed chunk also goes to `observer` (the request log).
+   */
+  relayPushed?(upstream: UpstreamStreamResponse, headers: Record<string, string>, observer: RelayObserver | undefined): Promise<void>;
   /** Sends a complete translated message (status 200). */
   sendMessage(message: AnthropicMessage, headers: Record<string, string>): void;
   /** Starts a translated stream (status 200) and returns the writer for its events. */
@@ -187,7 +193,22 @@ async function attemptAnthropicMessages(
   const mcp = await mcpInferenceHookFor(call.request);
 
   if (client.messages !== undefined && (client.messages.acceptsModel?.(upstreamCall) ?? true)) {
-    const upstream = await client.messages.sendMessages(passthroughBody(call, target.model, dropped, mcp), upstreamCall, root.stream === true);
+    const body = passthroughBody(call, target.model, dropped, mcp);
+    const relayPushed = sink.relayPushed;
+    if (client.messages.openMessages !== undefined && relayPushed !== undefined) {
+      // The body is pushed as undici parses it (no Readable on this path: upstream-stream.ts).
+      const pushed = await client.messages.openMessages(body, upstreamCall);
+      if (pushed.statusCode >= 400 && attempt.continuesAfter(pushed.statusCode, pushed.headers)) {
+        throw upstreamStatusErrorFromText(target.instance.name, pushed.statusCode, pushed.headers, await pushed.text());
+      }
+      keepAlive?.stop();
+      call.recorder?.dropped(dropped.entries); // observability hook
+      const contentType = pushed.headers['content-type'];
+      const observer = call.recorder?.observeRelay(Array.isArray(contentType) ? contentType.join(', ') : contentType); // observability hook: usage and content from the relayed bytes
+      await relayPushed(pushed, { ...headers, ...droppedFieldsHeader(dropped) }, observer);
+      return;
+    }
+    const upstream = await client.messages.sendMessages(body, upstreamCall, root.stream === true);
     if (upstream.statusCode >= 400 && attempt.continuesAfter(upstream.statusCode, upstream.headers)) {
       throw await upstreamStatusError(target.instance.name, upstream);
     }

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { VIRTUAL_KEY_PREFIX } from '../../governance/virtual-key-secret.js';
-import { sendUpstreamRequest } from '../../upstream/upstream-http.js';
-import type { AnthropicMessagesClient, ProviderDefinition, ProviderInstance, RawUpstreamResponse, UpstreamCall } from '../provider.js';
+import { sendUpstreamRequest, type UpstreamHttpRequest } from '../../upstream/upstream-http.js';
+import { openUpstreamStream } from '../../upstream/upstream-stream.js';
+import type { AnthropicMessagesClient, ProviderDefinition, ProviderInstance, UpstreamCall } from '../provider.js';
 
 /** `anthropic-version` sent when the caller gave none. @see https://docs.anthropic.com/en/api/versioning */
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
@@ -34,21 +35,23 @@ export function anthropicUpstreamHeaders(call: UpstreamCall, inbound: IncomingHt
   return headers;
 }
 
-function post(instance: ProviderInstance, path: string, body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse> {
-  return sendUpstreamRequest({
+function createAnthropicMessagesClient(instance: ProviderInstance): AnthropicMessagesClient {
+  // made once per client (per provider instance), not per request
+  const messagesUrl = new URL(`${instance.baseUrl}/v1/messages`);
+  const countTokensUrl = new URL(`${instance.baseUrl}/v1/messages/count_tokens`);
+  const request = (url: URL, body: Buffer, call: UpstreamCall): UpstreamHttpRequest => ({
     provider: instance.name,
-    url: new URL(`${instance.baseUrl}${path}`),
+    url,
     headers: anthropicUpstreamHeaders(call, call.inboundHeaders),
     body,
-    signal: call.signal, capture: call.capture,
+    signal: call.signal,
+    capture: call.capture,
     timeouts: instance.timeouts,
   });
-}
-
-function createAnthropicMessagesClient(instance: ProviderInstance): AnthropicMessagesClient {
   return {
-    sendMessages: (body, call) => post(instance, '/v1/messages', body, call),
-    countTokens: (body, call) => post(instance, '/v1/messages/count_tokens', body, call),
+    sendMessages: (body, call) => sendUpstreamRequest(request(messagesUrl, body, call)),
+    openMessages: (body, call) => openUpstreamStream(request(messagesUrl, body, call)),
+    countTokens: (body, call) => sendUpstreamRequest(request(countTokensUrl, body, call)),
   };
 }
 
