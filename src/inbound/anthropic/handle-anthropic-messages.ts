@@ -64,18 +64,25 @@ function relayedResponseHeaders(upstreamHeaders: RawUpstreamResponse['headers'],
   return headers;
 }
 
+/**
+ * Sends a relayed answer's status and headers and returns the writer for its body. Batched: the
+ * headers leave now (in this loop turn) together with the body bytes already there, and the
+ * chunks of one read leave as one write; a full connection pauses reading `source` until it drains.
+ */
+function startRelayedResponse(response: ServerResponse, status: number, headers: Record<string, string | string[]>, source: { pause(): void; resume(): void }): BatchedResponseWriter {
+  const writer = new BatchedResponseWriter(response, () => {
+    source.pause();
+    response.once('drain', () => source.resume());
+  });
+  response.writeHead(status, headers);
+  writer.sendHeaders();
+  return writer;
+}
+
 /** Relays an upstream response (status, selected headers, body bytes) to the caller unchanged. */
 export function relayUpstreamResponse(upstream: RawUpstreamResponse, response: ServerResponse, extraHeaders: Record<string, string>): Promise<void> {
-  const headers = relayedResponseHeaders(upstream.headers, extraHeaders);
   const body = upstream.body;
-  // Batched: the headers leave now (in this loop turn) together with the body bytes already
-  // there, and the chunks of one read leave as one write.
-  const writer = new BatchedResponseWriter(response, () => {
-    body.pause();
-    response.once('drain', () => body.resume());
-  });
-  response.writeHead(upstream.statusCode, headers);
-  writer.sendHeaders();
+  const writer = startRelayedResponse(response, upstream.statusCode, relayedResponseHeaders(upstream.headers, extraHeaders), body);
   return new Promise((resolve) => {
     body.on('data', (chunk: Buffer) => writer.write(chunk));
     body.on('end', () => {
@@ -105,14 +112,7 @@ export function relayPushedUpstreamResponse(
   extraHeaders: Record<string, string>,
   observer: RelayObserver | undefined,
 ): Promise<void> {
-  const headers = relayedResponseHeaders(upstream.headers, extraHeaders);
-  // Batched as in relayUpstreamResponse; a full connection pauses reading upstream until it drains.
-  const writer = new BatchedResponseWriter(response, () => {
-    upstream.pause();
-    response.once('drain', () => upstream.resume());
-  });
-  response.writeHead(upstream.statusCode, headers);
-  writer.sendHeaders();
+  const writer = startRelayedResponse(response, upstream.statusCode, relayedResponseHeaders(upstream.headers, extraHeaders), upstream);
   return new Promise((resolve) => {
     response.on('close', () => resolve());
     upstream.consume({
