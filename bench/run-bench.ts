@@ -224,13 +224,8 @@ function machineBusyCpuMs(): number | undefined {
 async function waitForQuietMachine(maxSeconds: number, ownPids: number[]): Promise<void> {
   const deadline = Date.now() + maxSeconds * 1000;
   const ownUsage = (): number | undefined => {
-    let total = ownCpuMs();
-    for (const pid of ownPids) {
-      const used = processCpuMs(pid);
-      if (used === undefined) return undefined;
-      total += used;
-    }
-    return total;
+    const children = processesCpuMs(ownPids);
+    return children === undefined ? undefined : ownCpuMs() + children;
   };
   for (;;) {
     const machineBefore = machineBusyCpuMs();

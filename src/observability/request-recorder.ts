@@ -47,9 +47,9 @@ export interface RequestRecorder {
   /**
    * The same for a relay that hands over the bytes itself (a body pushed by
    * `upstream/upstream-stream.ts`): call `chunk` for each relayed chunk and `end` at its end.
-   * @param contentType the upstream's `content-type`
+   * @param headers the upstream response's headers (its `content-type` says SSE or JSON)
    */
-  observeRelay(contentType: string | undefined): RelayObserver;
+  observeRelay(headers: RawUpstreamResponse['headers']): RelayObserver;
   /** The translated stream's event writer, observed (Anthropic events as the caller gets them). */
   observeEvents(writer: AnthropicEventWriter): AnthropicEventWriter;
   /** One Anthropic stream event sent to the caller (for framings that write events themselves). */
@@ -208,14 +208,13 @@ export class GatewayRequestRecorder implements RequestRecorder {
   }
 
   relay(upstream: RawUpstreamResponse): void {
-    const contentType = upstream.headers['content-type'];
-    const observer = this.observeRelay(Array.isArray(contentType) ? contentType.join(', ') : contentType);
+    const observer = this.observeRelay(upstream.headers);
     upstream.body.on('data', (chunk: Buffer) => observer.chunk(chunk));
     upstream.body.once('end', () => observer.end());
   }
 
-  observeRelay(contentType: string | undefined): RelayObserver {
-    const observer = new AnthropicRelayObserver(this.answer(), (contentType ?? '').startsWith('text/event-stream'));
+  observeRelay(headers: RawUpstreamResponse['headers']): RelayObserver {
+    const observer = new AnthropicRelayObserver(this.answer(), String(headers['content-type'] ?? '').startsWith('text/event-stream'));
     return {
       chunk: (chunk) => {
         this.firstByte();

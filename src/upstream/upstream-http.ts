@@ -54,7 +54,8 @@ export interface UpstreamHttpRequest {
   capture?: UpstreamCaptureSink;
 }
 
-function headerText(value: string | string[] | undefined): string | undefined {
+/** A header value as one string (repeated values joined with `, `). */
+export function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 

@@ -41,6 +41,10 @@ describe('openUpstreamStream', () => {
           response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
           response.end('{"error":{"message":"slow down"}}');
           return;
+        case '/broken':
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          response.write('data: {"n":1}\n\n', () => setTimeout(() => response.socket?.destroy(), 20));
+          return;
         case '/hang':
           response.writeHead(200, { 'content-type': 'text/event-stream' });
           response.write('data: {"n":1}\n\n');
@@ -86,6 +90,15 @@ describe('openUpstreamStream', () => {
     assert.equal(error.retryable, false);
     assert.match(error.message, /aborted/);
     await closed;
+  });
+
+  it('ends the body with a retryable ProviderCallError when the upstream connection breaks mid-body', async () => {
+    const response = await openUpstreamStream(upstreamRequest(mock, '/broken'));
+    const { text, error } = await consumeAll(response);
+    assert.equal(text, 'data: {"n":1}\n\n');
+    assert.ok(error instanceof ProviderCallError);
+    assert.equal(error.retryable, true);
+    assert.doesNotMatch(error.message, /aborted/);
   });
 
   it('stops reading (connection closed) when the consumer throws, and reports nothing more to it', async () => {

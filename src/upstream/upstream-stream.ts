@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { ProviderCallError } from '../core/errors.js';
+import type { ProviderCallError } from '../core/errors.js';
 import { withTraceContext } from '../observability/tracing.js';
 import { captureUpstreamExchange, type UpstreamExchangeCapture } from '../observability/upstream-capture.js';
-import { MAX_ERROR_BODY_BYTES, networkError, poolFor, readStreamError, type UpstreamHttpRequest } from './upstream-http.js';
+import { headerText, MAX_ERROR_BODY_BYTES, networkError, poolFor, readStreamError, type UpstreamHttpRequest } from './upstream-http.js';
 
 /**
  * Upstream responses whose body is pushed to one consumer as undici parses it, through undici's
@@ -39,15 +39,14 @@ export interface UpstreamStreamResponse {
   consume(consumer: UpstreamBodyConsumer): void;
   /** The whole body as text, at most 64 KiB (error statuses). Never rejects: a broken body gives what arrived. */
   text(): Promise<string>;
-  /** Stops the exchange (its connection is closed, not reused). */
-  abort(reason: Error): void;
   /** Stops reading the body for now (backpressure: the caller's connection is full). */
   pause(): void;
   /** Reads on after {@link pause}. */
   resume(): void;
 }
 
-type BodyState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error: ProviderCallError };
+/** `stopped`: the consumer threw (it has its own error); nothing more is read or reported. */
+type BodyState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error: ProviderCallError } | { kind: 'stopped' };
 
 /** The handler behind one exchange: settles the start promise, then buffers or forwards the body. */
 class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStreamResponse {
@@ -55,6 +54,7 @@ class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStrea
   headers: IncomingHttpHeaders = {};
   private controller: Dispatcher.DispatchController | undefined;
   private consumer: UpstreamBodyConsumer | undefined;
+  private consumed = false;
   private buffered: Buffer[] | undefined;
   private state: BodyState = { kind: 'open' };
   private started = false;
@@ -82,25 +82,32 @@ class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStrea
     this.started = true;
     this.statusCode = statusCode;
     this.headers = headers;
-    const contentType = headers['content-type'];
-    this.capture?.started(statusCode, Array.isArray(contentType) ? contentType.join(', ') : contentType);
+    this.capture?.started(statusCode, headerText(headers['content-type']));
     this.resolveStart(this);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.capture?.data(chunk);
-    const consumer = this.consumer;
-    if (consumer === undefined) {
-      (this.buffered ??= []).push(chunk);
+    if (this.consumer === undefined) {
+      if (this.state.kind === 'open') (this.buffered ??= []).push(chunk);
       return;
     }
+    this.deliver(this.consumer, chunk);
+  }
+
+  /**
+   * Hands one chunk to the consumer. When it throws (a malformed event, an `error` event), it has
+   * its error: reading stops and the exchange is aborted. @returns whether reading goes on
+   */
+  private deliver(consumer: UpstreamBodyConsumer, chunk: Buffer): boolean {
     try {
       consumer.data(chunk);
+      return true;
     } catch (error) {
-      // the consumer failed (a malformed event, an error event): it has its error; stop reading
       this.consumer = undefined;
-      this.state = { kind: 'failed', error: networkError(this.request.provider, error) };
-      controller.abort(error instanceof Error ? error : new Error(String(error)));
+      this.state = { kind: 'stopped' };
+      this.controller?.abort(error instanceof Error ? error : new Error(String(error)));
+      return false;
     }
   }
 
@@ -124,24 +131,12 @@ class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStrea
   }
 
   consume(consumer: UpstreamBodyConsumer): void {
-    if (this.consumer !== undefined) throw new Error('an upstream body can only be consumed once');
+    if (this.consumed) throw new Error('an upstream body can only be consumed once');
+    this.consumed = true;
     this.consumer = consumer;
     const buffered = this.buffered;
     this.buffered = undefined;
-    if (buffered !== undefined) {
-      for (const chunk of buffered) {
-        try {
-          consumer.data(chunk);
-        } catch (error) {
-          this.consumer = undefined;
-          if (this.state.kind === 'open') {
-            this.state = { kind: 'failed', error: networkError(this.request.provider, error) };
-            this.controller?.abort(error instanceof Error ? error : new Error(String(error)));
-          }
-          return;
-        }
-      }
-    }
+    for (const chunk of buffered ?? []) if (!this.deliver(consumer, chunk)) return;
     if (this.state.kind === 'ended') consumer.end();
     else if (this.state.kind === 'failed') consumer.error(this.state.error);
   }
@@ -162,7 +157,8 @@ class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStrea
     });
   }
 
-  abort(reason: Error): void {
+  /** Stops the exchange (its connection is closed, not reused): the caller went away. */
+  private abort(reason: Error): void {
     if (this.controller !== undefined && !this.controller.aborted) this.controller.abort(reason);
   }
 
@@ -188,11 +184,12 @@ function abortReason(signal: AbortSignal): Error {
  */
 export function openUpstreamStream(request: UpstreamHttpRequest): Promise<UpstreamStreamResponse> {
   return new Promise((resolve, reject) => {
-    const handler = new UpstreamStreamHandler(request, resolve, reject);
+    // the caller already went away: nothing is sent (and nothing captured)
     if (request.signal.aborted) {
       reject(networkError(request.provider, abortReason(request.signal)));
       return;
     }
+    const handler = new UpstreamStreamHandler(request, resolve, reject);
     poolFor(request.url.origin, request.timeouts.connectMs).dispatch(
       {
         origin: request.url.origin,

@@ -9,6 +9,7 @@ import { parseJsonUtf8 } from '../../server/parse-json-utf8.js';
 import { anthropicErrorBody } from './anthropic-error-body.js';
 import { sseEventWriter, type AnthropicEventWriter } from './anthropic-stream-encoder.js';
 import { relayIntoCommittedEventStream, relayPushedIntoCommittedEventStream } from './relay-committed-event-stream.js';
+import { relayPushedBody } from './relay-pushed-body.js';
 import { governInferenceRequest } from '../../governance/govern-inference-request.js';
 import { authenticateForRouting } from '../../governance/governance-routing-facts.js';
 import { serveAnthropicMessages, type AnthropicResponseSink } from './serve-anthropic-messages.js';
@@ -113,25 +114,13 @@ export function relayPushedUpstreamResponse(
   observer: RelayObserver | undefined,
 ): Promise<void> {
   const writer = startRelayedResponse(response, upstream.statusCode, relayedResponseHeaders(upstream.headers, extraHeaders), upstream);
-  return new Promise((resolve) => {
-    response.on('close', () => resolve());
-    upstream.consume({
-      data: (chunk) => {
-        observer?.chunk(chunk);
-        writer.write(chunk);
-      },
-      end: () => {
-        observer?.end();
-        writer.end();
-        resolve();
-      },
-      error: () => {
-        // Upstream broke after headers went out; close the connection so the client sees it.
-        response.destroy();
-        resolve();
-      },
-    });
-  });
+  return relayPushedBody(
+    upstream,
+    response,
+    observer,
+    (chunk) => writer.write(chunk),
+    () => writer.end(),
+  );
 }
 
 /** The `/anthropic` framing (also used by `/genai` for Claude on Vertex): Anthropic JSON and SSE on a Node response. */

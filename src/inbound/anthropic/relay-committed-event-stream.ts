@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { RawUpstreamResponse } from '../../providers/provider.js';
 import type { RelayObserver } from '../../observability/request-recorder.js';
 import type { UpstreamStreamResponse } from '../../upstream/upstream-stream.js';
+import { relayPushedBody } from './relay-pushed-body.js';
 import { errorKindForStatus } from '../../core/errors.js';
 import { readBodyText, upstreamErrorMessage } from '../../upstream/upstream-http.js';
 import type { AnthropicEventWriter } from './anthropic-stream-encoder.js';
@@ -87,26 +88,16 @@ export async function relayPushedIntoCommittedEventStream(
     return;
   }
   flushPending();
-  await new Promise<void>((resolve) => {
-    // the caller going away aborts the exchange through the call's signal
-    response.on('close', () => resolve());
-    upstream.consume({
-      data: (chunk) => {
-        observer?.chunk(chunk);
-        if (!response.write(chunk)) {
-          upstream.pause();
-          response.once('drain', () => upstream.resume());
-        }
-      },
-      end: () => {
-        observer?.end();
-        response.end();
-        resolve();
-      },
-      error: () => {
-        response.destroy();
-        resolve();
-      },
-    });
-  });
+  await relayPushedBody(
+    upstream,
+    response,
+    observer,
+    (chunk) => {
+      if (!response.write(chunk)) {
+        upstream.pause();
+        response.once('drain', () => upstream.resume());
+      }
+    },
+    () => response.end(),
+  );
 }

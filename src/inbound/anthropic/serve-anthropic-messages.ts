@@ -203,8 +203,7 @@ async function attemptAnthropicMessages(
       }
       keepAlive?.stop();
       call.recorder?.dropped(dropped.entries); // observability hook
-      const contentType = pushed.headers['content-type'];
-      const observer = call.recorder?.observeRelay(Array.isArray(contentType) ? contentType.join(', ') : contentType); // observability hook: usage and content from the relayed bytes
+      const observer = call.recorder?.observeRelay(pushed.headers); // observability hook: usage and content from the relayed bytes
       await relayPushed(pushed, { ...headers, ...droppedFieldsHeader(dropped) }, observer);
       return;
     }

@@ -1,26 +1,32 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ProviderCallError } from '../../core/errors.js';
 import type { StreamEvent } from '../../core/stream-events.js';
 import { readSharedFixture, skipWithoutSharedFixtures } from '../../testing/fixtures.js';
 import { OpenAIChatStreamTranslator } from './openai-chat-stream.js';
-import { readOpenAIEventStream } from './read-openai-event-stream.js';
+import { OpenAIEventReader, type EventStreamEnd } from './read-openai-event-stream.js';
 
-/** A body that delivers `bytes` cut at the given offsets. */
-function bodyOf(bytes: Buffer, cuts: number[]): Readable {
+/** `bytes` cut at the given offsets, as a network would deliver them. */
+function piecesOf(bytes: Buffer, cuts: number[]): Buffer[] {
   const pieces: Buffer[] = [];
   let start = 0;
   for (const cut of [...cuts, bytes.length]) {
     pieces.push(bytes.subarray(start, cut));
     start = cut;
   }
-  return Readable.from(pieces);
+  return pieces;
 }
 
-async function collect(body: Readable | AsyncIterable<Buffer>): Promise<{ chunks: unknown[]; sawDone: boolean }> {
+/** Feeds `bytes`, cut at `cuts`, to a reader and ends it. @throws what the reader throws */
+function read(bytes: Buffer, cuts: number[], onChunk: (chunk: unknown) => void, provider = 'test-provider'): EventStreamEnd {
+  const reader = new OpenAIEventReader(provider, onChunk);
+  for (const piece of piecesOf(bytes, cuts)) reader.feed(piece);
+  return reader.end();
+}
+
+function collect(bytes: Buffer, cuts: number[] = []): { chunks: unknown[]; sawDone: boolean } {
   const chunks: unknown[] = [];
-  const { sawDone } = await readOpenAIEventStream(body, 'test-provider', (chunk) => chunks.push(chunk));
+  const { sawDone } = read(bytes, cuts, (chunk) => chunks.push(chunk));
   return { chunks, sawDone };
 }
 
@@ -28,39 +34,39 @@ const chunkA = { id: 'c1', choices: [{ index: 0, delta: { content: 'Grüße, 世
 const chunkB = { id: 'c1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
 const streamText = `: keep-alive comment\n\ndata: ${JSON.stringify(chunkA)}\r\n\r\ndata: ${JSON.stringify(chunkB)}\n\ndata: [DONE]\n\n`;
 
-describe('readOpenAIEventStream', () => {
-  it('reads whole events and stops at [DONE]', async () => {
-    const { chunks, sawDone } = await collect(bodyOf(Buffer.from(`${streamText}data: {"late":true}\n\n`), []));
+describe('OpenAIEventReader', () => {
+  it('reads whole events and stops at [DONE]', () => {
+    const { chunks, sawDone } = collect(Buffer.from(`${streamText}data: {"late":true}\n\n`));
     assert.deepEqual(chunks, [chunkA, chunkB]);
     assert.equal(sawDone, true);
   });
 
-  it('survives every cut position, including inside multi-byte UTF-8 characters and CRLF pairs', async () => {
+  it('survives every cut position, including inside multi-byte UTF-8 characters and CRLF pairs', () => {
     const bytes = Buffer.from(streamText);
     const multiByte = bytes.indexOf(Buffer.from('世')) + 1;
     const emoji = bytes.indexOf(Buffer.from('👋')) + 2;
     const crlf = bytes.indexOf(Buffer.from('\r\n')) + 1;
     for (const cuts of [[multiByte], [emoji], [crlf], [multiByte, emoji, crlf].sort((a, b) => a - b)]) {
-      assert.deepEqual((await collect(bodyOf(bytes, cuts))).chunks, [chunkA, chunkB], `cuts ${cuts.join(',')}`);
+      assert.deepEqual(collect(bytes, cuts).chunks, [chunkA, chunkB], `cuts ${cuts.join(',')}`);
     }
     for (let cut = 1; cut < bytes.length; cut += 1) {
-      assert.deepEqual((await collect(bodyOf(bytes, [cut]))).chunks, [chunkA, chunkB], `cut at ${cut}`);
+      assert.deepEqual(collect(bytes, [cut]).chunks, [chunkA, chunkB], `cut at ${cut}`);
     }
     const everyByte = Array.from({ length: bytes.length - 1 }, (_, index) => index + 1);
-    assert.deepEqual((await collect(bodyOf(bytes, everyByte))).chunks, [chunkA, chunkB], 'one byte at a time');
+    assert.deepEqual(collect(bytes, everyByte).chunks, [chunkA, chunkB], 'one byte at a time');
   });
 
-  it('reads a last event that lacks its closing blank line, and reports a missing [DONE]', async () => {
-    const { chunks, sawDone } = await collect(bodyOf(Buffer.from(`data: ${JSON.stringify(chunkA)}`), []));
+  it('reads a last event that lacks its closing blank line, and reports a missing [DONE]', () => {
+    const { chunks, sawDone } = collect(Buffer.from(`data: ${JSON.stringify(chunkA)}`));
     assert.deepEqual(chunks, [chunkA]);
     assert.equal(sawDone, false);
   });
 
-  it('turns a mid-stream error payload into a ProviderCallError', async () => {
+  it('turns a mid-stream error payload into a ProviderCallError', () => {
     const text = `data: ${JSON.stringify(chunkA)}\n\ndata: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}}\n\n`;
     const chunks: unknown[] = [];
-    await assert.rejects(
-      readOpenAIEventStream(bodyOf(Buffer.from(text), [40]), 'test-provider', (chunk) => chunks.push(chunk)),
+    assert.throws(
+      () => read(Buffer.from(text), [40], (chunk) => chunks.push(chunk)),
       (error: unknown) => {
         assert.ok(error instanceof ProviderCallError);
         assert.equal(error.kind, 'api_error');
@@ -73,56 +79,41 @@ describe('readOpenAIEventStream', () => {
     assert.deepEqual(chunks, [chunkA], 'events before the error were delivered');
   });
 
-  it('maps OpenRouter-style numeric codes and error events', async () => {
-    await assert.rejects(
-      collect(bodyOf(Buffer.from('data: {"error":{"code":429,"message":"Rate limited"},"choices":[{"index":0,"delta":{},"finish_reason":"error"}]}\n\n'), [])),
+  it('maps OpenRouter-style numeric codes and error events', () => {
+    assert.throws(
+      () => collect(Buffer.from('data: {"error":{"code":429,"message":"Rate limited"},"choices":[{"index":0,"delta":{},"finish_reason":"error"}]}\n\n')),
       (error: unknown) => error instanceof ProviderCallError && error.kind === 'rate_limit_error' && error.retryable,
     );
-    await assert.rejects(
-      collect(bodyOf(Buffer.from('event: error\ndata: {"message":"overloaded","type":"overloaded_error"}\n\n'), [])),
+    assert.throws(
+      () => collect(Buffer.from('event: error\ndata: {"message":"overloaded","type":"overloaded_error"}\n\n')),
       (error: unknown) => error instanceof ProviderCallError && error.kind === 'overloaded_error',
     );
   });
 
-  it('rejects a payload that is not JSON', async () => {
-    await assert.rejects(
-      collect(bodyOf(Buffer.from('data: {not json\n\n'), [])),
+  it('rejects a payload that is not JSON', () => {
+    assert.throws(
+      () => collect(Buffer.from('data: {not json\n\n')),
       (error: unknown) => error instanceof ProviderCallError && /not JSON/.test(error.message),
     );
   });
 
-  it('turns a failure while reading the body into a ProviderCallError', async () => {
-    async function* broken(): AsyncGenerator<Buffer> {
-      yield Buffer.from(`data: ${JSON.stringify(chunkA)}\n\n`);
-      throw Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
-    }
-    await assert.rejects(collect(broken()), (error: unknown) => error instanceof ProviderCallError && error.retryable && /other side closed/.test(error.message));
-  });
-
-  it('passes an error thrown by the chunk handler on unchanged and stops reading', async () => {
+  it('passes an error thrown by the chunk handler on unchanged', () => {
     const failure = new Error('sink failed');
-    let reads = 0;
-    async function* counting(): AsyncGenerator<Buffer> {
-      for (let index = 0; index < 5; index += 1) {
-        reads += 1;
-        yield Buffer.from(`data: ${JSON.stringify(chunkA)}\n\n`);
-      }
-    }
-    await assert.rejects(
-      readOpenAIEventStream(counting(), 'test-provider', () => {
-        throw failure;
-      }),
+    assert.throws(
+      () =>
+        read(Buffer.from(`data: ${JSON.stringify(chunkA)}\n\n`), [], () => {
+          throw failure;
+        }),
       (error: unknown) => error === failure,
     );
-    assert.equal(reads, 1);
   });
 
-  it('replays a recorded SSE stream (Anthropic’s OpenAI-compatible endpoint, tool call at index 1)', { skip: skipWithoutSharedFixtures() }, async () => {
+  it('replays a recorded SSE stream (Anthropic’s OpenAI-compatible endpoint, tool call at index 1)', { skip: skipWithoutSharedFixtures() }, () => {
     const bytes = Buffer.from(readSharedFixture('upstream/openai-compatible/chat-anthropic-fallback-tool-call.sse'));
     const events: StreamEvent[] = [];
     const translator = new OpenAIChatStreamTranslator({ event: (event) => events.push(event) });
     const cuts = Array.from({ length: Math.floor(bytes.length / 7) }, (_, index) => (index + 1) * 7);
-    const { sawDone } = await readOpenAIEventStream(bodyOf(bytes, cuts), 'anthropic-compatible', (chunk) => translator.push(chunk));
+    const { sawDone } = read(bytes, cuts, (chunk) => translator.push(chunk), 'anthropic-compatible');
     translator.end();
     assert.equal(sawDone, true);
     assert.deepEqual(events, [

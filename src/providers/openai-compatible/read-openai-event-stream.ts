@@ -1,8 +1,6 @@
-import { finished, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { ProviderCallError } from '../../core/errors.js';
-import { readStreamError } from '../../upstream/upstream-http.js';
 import { providerErrorFromPayload } from './convert-openai-error-payload.js';
 
 /** How an event stream ended. */
@@ -12,38 +10,22 @@ export interface EventStreamEnd {
 }
 
 /**
- * Reads a Chat Completions server-sent-event stream from an upstream body (a Node `Readable` of
- * bytes, e.g. undici's response body, or any async iterable of chunks) and hands each `data:`
- * payload, parsed as JSON, to `onChunk`.
+ * Reads a Chat Completions server-sent-event stream fed chunk by chunk (the body pushed by
+ * `upstream/upstream-stream.ts`) and hands each `data:` payload, parsed as JSON, to `onChunk`.
  *
  * - Bytes are decoded with a streaming UTF-8 decoder, so characters split across network chunks
  *   stay whole; SSE framing (lines split anywhere, `\r\n`, comments, multi-line `data`) is left to
- *   `eventsource-parser`. A `Readable` is read through its `data` events (events are handled as
- *   the bytes arrive, with no promise per chunk).
- * - A last event cut off before its closing blank line is still delivered.
+ *   `eventsource-parser`.
+ * - A last event cut off before its closing blank line is still delivered by {@link end}.
  * - `data: [DONE]` marks the end; anything after it is ignored (the body is still read to its end
  *   so the connection can be reused).
- * - A payload of the form `{"error": {…}}`, or an `event: error` event, rejects with a
+ * - A payload of the form `{"error": {…}}`, or an `event: error` event, throws a
  *   `ProviderCallError`; so does a payload that is not JSON.
- * - Network failures while reading (reset, body timeout, abort) reject with a `ProviderCallError`.
  *
- * `onChunk` may throw; reading stops (the body is destroyed) and its error is passed on as it is.
+ * `onChunk` may throw; its error leaves `feed` as it is (the caller stops reading).
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  * @see https://platform.openai.com/docs/api-reference/chat-streaming
- */
-export function readOpenAIEventStream(
-  body: Readable | AsyncIterable<Buffer | string>,
-  provider: string,
-  onChunk: (chunk: unknown) => void,
-): Promise<EventStreamEnd> {
-  const reader = new OpenAIEventReader(provider, onChunk);
-  return body instanceof Readable ? readFromReadable(body, reader, provider) : readFromIterable(body, reader, provider);
-}
-
-/**
- * Decodes, frames and interprets the events of one stream (see {@link readOpenAIEventStream}), fed
- * chunk by chunk: for bodies pushed by `upstream-stream.ts`.
  */
 export class OpenAIEventReader {
   private readonly decoder = new StringDecoder('utf8');
@@ -101,67 +83,6 @@ export class OpenAIEventReader {
     if (payloadError !== undefined) throw payloadError;
     this.onChunk(payload);
   }
-}
-
-function readFromReadable(body: Readable, reader: OpenAIEventReader, provider: string): Promise<EventStreamEnd> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      body.off('data', onData);
-      // stop reading (and release the connection) when an event or `onChunk` failed
-      if (!body.destroyed) body.destroy();
-      reject(error);
-    };
-    const onData = (chunk: Buffer | string): void => {
-      if (settled) return;
-      try {
-        reader.feed(chunk);
-      } catch (error) {
-        fail(error);
-      }
-    };
-    body.on('data', onData);
-    finished(body, (error) => {
-      if (settled) return;
-      if (error !== undefined && error !== null) {
-        fail(readStreamError(provider, error));
-        return;
-      }
-      let end: EventStreamEnd;
-      try {
-        end = reader.end();
-      } catch (endError) {
-        fail(endError);
-        return;
-      }
-      settled = true;
-      resolve(end);
-    });
-  });
-}
-
-async function readFromIterable(body: AsyncIterable<Buffer | string>, reader: OpenAIEventReader, provider: string): Promise<EventStreamEnd> {
-  const iterator = body[Symbol.asyncIterator]();
-  let finishedReading = false;
-  try {
-    for (;;) {
-      let next: IteratorResult<Buffer | string>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        throw readStreamError(provider, error);
-      }
-      if (next.done === true) break;
-      reader.feed(next.value);
-    }
-    finishedReading = true;
-  } finally {
-    // stop reading when an event or `onChunk` failed
-    if (!finishedReading) await iterator.return?.().catch(() => undefined);
-  }
-  return reader.end();
 }
 
 function errorEvent(provider: string, data: string): ProviderCallError {
