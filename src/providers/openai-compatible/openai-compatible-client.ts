@@ -2,6 +2,7 @@ import { ProviderCallError } from '../../core/errors.js';
 import type { GatewayRequest } from '../../core/gateway-request.js';
 import type { GatewayResponse } from '../../core/gateway-response.js';
 import type { StreamEventSink } from '../../core/stream-events.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 import {
   networkError,
   readBodyBuffer,
@@ -189,7 +190,7 @@ export class OpenAICompatibleChatClient implements ChatClient {
       provider,
       url: endpoint?.url ?? (this.defaultUrl ??= chatCompletionsUrl(this.instance.baseUrl)),
       headers,
-      body: JSON.stringify(body),
+      body: jsonRequestBody(body),
       signal: call.signal,
       capture: call.capture,
       timeouts: this.instance.timeouts,

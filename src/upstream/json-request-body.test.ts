@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readSharedFixture, skipWithoutSharedFixtures } from '../testing/fixtures.js';
+import { jsonRequestBody, takesLatin1Path } from './json-request-body.js';
+
+/** Asserts the body's bytes are exactly `JSON.stringify`'s text as UTF-8. */
+function assertSameAsPlain(value: unknown): void {
+  assert.deepEqual(jsonRequestBody(value), Buffer.from(JSON.stringify(value), 'utf8'));
+}
+
+describe('jsonRequestBody', () => {
+  it('writes non-ASCII text of every UTF-8 length through the Latin-1 copy, byte for byte', () => {
+    const cases: unknown[] = [
+      { text: 'caf\u00e9 \u2014 na\u00efve \u2192 \ud83e\udd16 done' },
+      { a: '\u00e9', b: ['\u2014', 'x\u00e9y', { c: '\ud83d\ude00\ud83d\ude00' }], d: 12.5e3, e: true, f: null, g: -0, h: 1e-7 },
+      { escapes: 'line\nbreak "quoted" back\\slash tab\t \u0000 \u001f \u007f \u00e9\n\u2014' },
+      { c1: '\u0080\u0085\u009f\u00ff', separators: '\u2028\u2029', bom: '\ufeff', last: '\uffff' },
+      { 'k\u00e9y \u2014': ['\u00e9'], '\u{1f916}': { nested: 'v\u00e9' }, 7: 'integer key first', plain: 'ascii' },
+      { long: '\u2014 \u00e9 '.repeat(40_000) },
+      ['top-level array', '\u00e9', 1, [2, '\u2192']],
+      '\u00e9 top-level string \ud83e\udd16',
+    ];
+    for (const value of cases) {
+      assert.equal(takesLatin1Path(value), true, JSON.stringify(value).slice(0, 40));
+      assertSameAsPlain(value);
+    }
+  });
+
+  it('drops what JSON.stringify drops: undefined properties, functions; null for them in arrays', () => {
+    const value = { a: undefined, b: () => 1, c: [undefined, () => 1, Number.NaN, Infinity], d: '\u00e9' };
+    assert.equal(takesLatin1Path(value), true);
+    assertSameAsPlain(value);
+  });
+
+  it('takes the plain path, with the same bytes, for lone surrogates and objects with toJSON', () => {
+    const cases: unknown[] = [
+      { lone: 'x\ud800y \u00e9' },
+      { trailing: '\udc00' },
+      { ['key \ud800']: 'v' },
+      { when: new Date(0), text: '\u2014' },
+      { bytes: Buffer.from('hi') },
+      [{ nested: { deeper: ['\ud83e'] } }],
+    ];
+    for (const value of cases) {
+      assert.equal(takesLatin1Path(value), false, JSON.stringify(value));
+      assertSameAsPlain(value);
+    }
+  });
+
+  it("throws JSON.stringify's own error for a cycle and a BigInt", () => {
+    const cyclic: Record<string, unknown> = { text: '\u00e9' };
+    cyclic.self = cyclic;
+    assert.throws(() => jsonRequestBody(cyclic), /circular/i);
+    assert.throws(() => jsonRequestBody({ n: 1n }), /BigInt/);
+  });
+
+  it('writes a real Claude Code request exactly', { skip: skipWithoutSharedFixtures() }, () => {
+    const body: unknown = JSON.parse(readSharedFixture('claude-code/messages-first-turn.json'));
+    assert.match(JSON.stringify(body), /[^\u0000-\u00ff]/, 'the fixture holds text beyond Latin-1');
+    assert.equal(takesLatin1Path(body), true);
+    assertSameAsPlain(body);
+  });
+});
