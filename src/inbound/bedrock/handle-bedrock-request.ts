@@ -27,6 +27,7 @@ import { startRequestRecorder } from '../../observability/observability.js';
 import { recordTranslatedResponse, TranslatedStreamRecorder, teeStreamEvents } from '../../observability/translated-answer-recorder.js';
 import { converseLogView } from './converse-log-view.js';
 import { configuredBedrockInstance, resolveBedrockModel } from './resolve-bedrock-model.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /** The path prefix of the Bedrock surface. */
 export const BEDROCK_PREFIX = '/bedrock/';
@@ -82,7 +83,7 @@ async function handleInvoke(request: IncomingMessage, response: ServerResponse, 
   try {
     const target = resolveBedrockModel(modelId, settings.providers);
     normalizeBedrockAnthropicBody(root, request, target.model, stream);
-    const anthropicBody = Buffer.from(JSON.stringify(root));
+    const anthropicBody = jsonRequestBody(root);
     const plan = { targets: [{ target }] as PlannedTarget[] };
     await governInferenceRequest(request, response, { root, body: anthropicBody, plan, recorder }); // governance
     const abort = abortOnClientDisconnect(request, response);

@@ -15,6 +15,7 @@ import type { GenaiPath } from './parse-genai-path.js';
 import { startRequestRecorder } from '../../observability/observability.js';
 import { resolveGenaiTarget } from './resolve-genai-target.js';
 import type { PlannedTarget } from '../../routing/serve-with-fallbacks.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /**
  * Turns a Vertex-format Anthropic body (`anthropic_version` in the body, no `model`, betas maybe in
@@ -57,7 +58,7 @@ export async function serveVertexAnthropicMessages(
   try {
     const target = resolveGenaiTarget(path, settings);
     toAnthropicBody(root, target.model, request);
-    const anthropicBody = Buffer.from(JSON.stringify(root));
+    const anthropicBody = jsonRequestBody(root);
     const plan = { targets: [{ target }] as PlannedTarget[] };
     await governInferenceRequest(request, response, { root, body: anthropicBody, plan, recorder }); // governance
     const abort = abortOnClientDisconnect(request, response);

@@ -11,6 +11,7 @@ import { convertConverseResponse } from './convert-converse-response.js';
 import { convertToConverseRequest } from './convert-to-converse-request.js';
 import { ConverseStreamTranslator } from './converse-stream.js';
 import { converseModelFeatures } from './converse-model-features.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /**
  * Every Bedrock model reached through Converse / ConverseStream with full translation from the IR
@@ -83,7 +84,7 @@ export class BedrockConverseClient implements ChatClient {
   private async send(request: GatewayRequest, call: UpstreamCall, stream: boolean): Promise<RawUpstreamResponse> {
     const features = converseModelFeatures(call.model, this.transport.modelIdFor(call));
     const body = convertToConverseRequest({ ...request, model: call.model, stream }, features, call.dropped, { maxOutputTokens: this.instance.maxOutputTokens });
-    const response = await this.transport.post(call, stream ? 'converse-stream' : 'converse', JSON.stringify(body), stream ? AWS_EVENT_STREAM_CONTENT_TYPE : 'application/json');
+    const response = await this.transport.post(call, stream ? 'converse-stream' : 'converse', jsonRequestBody(body), stream ? AWS_EVENT_STREAM_CONTENT_TYPE : 'application/json');
     if (response.statusCode < 200 || response.statusCode >= 300) {
       const text = await readBodyText(response.body).catch(() => '');
       throw bedrockProviderError(this.instance.name, bedrockErrorTypeFromHeader(response.headers['x-amzn-errortype']), response.statusCode, text);

@@ -39,7 +39,7 @@ export class BedrockTransport {
    * @param accept `application/json` or the event-stream content type
    * @throws ProviderCallError on network failures, timeouts and missing credentials
    */
-  async post(call: UpstreamCall, operation: BedrockRuntimeOperation, body: string, accept: string): Promise<RawUpstreamResponse> {
+  async post(call: UpstreamCall, operation: BedrockRuntimeOperation, body: string | Buffer, accept: string): Promise<RawUpstreamResponse> {
     const url = bedrockRuntimeUrl(this.baseUrl, this.modelIdFor(call), operation);
     const unsigned: Record<string, string> = { 'content-type': 'application/json', accept };
     for (const [name, value] of Object.entries(this.instance.headers)) unsigned[name.toLowerCase()] = value;

@@ -17,6 +17,7 @@ import { convertToGeminiRequest, type GeminiDialect } from './convert-to-gemini-
 import { googleProviderError, googleStatusError, readGoogleError } from './gemini-error.js';
 import { GeminiStreamTranslator } from './gemini-stream.js';
 import { readGeminiEventStream } from './read-gemini-event-stream.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /** How one Google endpoint is reached: the URL of each method and the credential headers. */
 export interface GeminiEndpoint {
@@ -128,12 +129,12 @@ export class GeminiChatClient implements ChatClient, GeminiContentClient {
     return this.post(bareGeminiModelName(call.model), method, body, call, alt);
   }
 
-  private body(request: GatewayRequest, model: string, call: UpstreamCall): string {
+  private body(request: GatewayRequest, model: string, call: UpstreamCall): Buffer {
     const body = convertToGeminiRequest({ ...request, model }, call.dropped, {
       dialect: this.endpoint.dialect,
       maxOutputTokens: this.instance.maxOutputTokens,
     });
-    return JSON.stringify(body);
+    return jsonRequestBody(body);
   }
 
   private async post(model: string, method: GeminiContentMethod, body: string | Buffer, call: UpstreamCall, alt?: string): Promise<RawUpstreamResponse> {

@@ -4,6 +4,7 @@ import { sendUpstreamRequest } from '../../upstream/upstream-http.js';
 import type { AnthropicMessagesClient, ProviderInstance, RawUpstreamResponse, UpstreamCall } from '../provider.js';
 import type { VertexEndpoint, VertexMethod } from './vertex-endpoint.js';
 import { isClaudeModelName, vertexClaudeModelName } from './vertex-model-name.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /** The `anthropic_version` Vertex AI takes in the body. @see https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude */
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
@@ -28,7 +29,7 @@ export function vertexAnthropicBody(body: Buffer, options: { keepModel?: string 
   const { model: _model, ...rest } = root;
   const vertexBody: Record<string, unknown> = options.keepModel === undefined ? rest : { model: options.keepModel, ...rest };
   vertexBody.anthropic_version ??= VERTEX_ANTHROPIC_VERSION;
-  return Buffer.from(JSON.stringify(vertexBody));
+  return jsonRequestBody(vertexBody);
 }
 
 /**
