@@ -107,7 +107,9 @@ const USAGE = `Usage: npm run bench -- [options]
                     '{"logging":{"enabled":false}}' to measure without the request log (env BENCH_GATEWAY_CONFIG)
   --logging-cost    also run the same build with the request log off, alternating, and print the cost of
                     logging per request (CPU µs/req and p50 latency, on minus off; env BENCH_LOGGING_COST=1)
-  --output FILE     JSON results (default .test-artifacts/bench.json)`;
+  --output FILE     JSON results (default .test-artifacts/bench.json)
+Environment only: BENCH_NODE_FLAGS  extra Node flags for the measured build, space-separated
+                    (e.g. '--heap-prof --heap-prof-dir=/tmp/heap' or '--trace-gc')`;
 
 function positiveNumber(text: string | undefined, fallback: number, name: string, allowZero = false): number {
   if (text === undefined || text === '') return fallback;
@@ -975,7 +977,9 @@ async function main(): Promise<void> {
   const configPath = join(workDirectory, 'config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const profileName = `gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
-  const nodeFlags = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, `--cpu-prof-name=${profileName}`] : [];
+  // BENCH_NODE_FLAGS: extra Node flags for the measured build (e.g. `--heap-prof --heap-prof-dir=DIR`, `--trace-gc`).
+  const extraNodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const nodeFlags = [...extraNodeFlags, ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, `--cpu-prof-name=${profileName}`] : [])];
   if (options.profile) mkdirSync(profileDirectory, { recursive: true });
   const gateways: GatewayVariant[] = [
     { label: CURRENT_GATEWAY, process: await startGatewayProcess(options.gatewayDistDirectory, configPath, workDirectory, nodeFlags) },

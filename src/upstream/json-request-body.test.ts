@@ -27,13 +27,14 @@ describe('jsonRequestBody', () => {
   });
 
   it('drops what JSON.stringify drops: undefined properties, functions; null for them in arrays', () => {
-    const value = { a: undefined, b: () => 1, c: [undefined, () => 1, Number.NaN, Infinity], d: '\u00e9' };
+    const value = { a: undefined, b: () => 1, c: [undefined, () => 1, Number.NaN, Infinity], d: '\u00e9', e: { f: undefined } };
     assert.equal(takesLatin1Path(value), true);
     assertSameAsPlain(value);
   });
 
-  it('takes the plain path, with the same bytes, for lone surrogates and objects with toJSON', () => {
+  it('takes the plain path, with the same bytes, for all-ASCII text, lone surrogates and objects with toJSON', () => {
     const cases: unknown[] = [
+      { model: 'gpt-5', messages: [{ role: 'user', content: 'ascii only "quoted" \n \u0000' }], stream: true },
       { lone: 'x\ud800y \u00e9' },
       { trailing: '\udc00' },
       { ['key \ud800']: 'v' },
