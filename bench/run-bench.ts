@@ -43,7 +43,7 @@
  */
 import autocannon from 'autocannon';
 import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -109,7 +109,8 @@ const USAGE = `Usage: npm run bench -- [options]
                     logging per request (CPU µs/req and p50 latency, on minus off; env BENCH_LOGGING_COST=1)
   --output FILE     JSON results (default .test-artifacts/bench.json)
 Environment only: BENCH_NODE_FLAGS  extra Node flags for the measured build, space-separated
-                    (e.g. '--heap-prof --heap-prof-dir=/tmp/heap' or '--trace-gc')`;
+                    (e.g. '--heap-prof --heap-prof-dir=/tmp/heap' or '--trace-gc');
+                  BENCH_GATEWAY_OUTPUT=FILE  the gateway's stdout and stderr also go to FILE`;
 
 function positiveNumber(text: string | undefined, fallback: number, name: string, allowZero = false): number {
   if (text === undefined || text === '') return fallback;
@@ -336,6 +337,13 @@ async function startGatewayProcess(distDirectory: string, configPath: string, ap
   );
   childProcesses.add(child);
   let output = '';
+  // BENCH_GATEWAY_OUTPUT=FILE: the gateway's stdout and stderr also go to FILE (e.g. with BENCH_NODE_FLAGS='--trace-gc').
+  const outputFile = process.env.BENCH_GATEWAY_OUTPUT;
+  if (outputFile !== undefined && outputFile !== '') {
+    const file = createWriteStream(outputFile, { flags: 'a' });
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {

@@ -48,6 +48,7 @@ describe('parseJsonUtf8', () => {
       '"c1":"\u0085\u009f","separators":"\u2028\u2029","bom inside":"\ufeff"',
       '"__proto__":"\u00e9vil","constructor":"\u2014","toString":["\u00e9"]',
       `"long":"${'\u2014 \u00e9 '.repeat(40_000)}"`,
+      `"longer than the shared scratch buffer":"${'\u2014\u00e9 \ud83e\udd16'.repeat(300_000)}","after":"\u00e9"`,
       '"keyed":{"ascii key":"v\u00e9"}',
     ];
     for (const inner of cases) {

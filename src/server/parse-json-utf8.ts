@@ -50,9 +50,18 @@ function plainParse(body: Buffer): unknown {
   return JSON.parse(body.toString('utf8'));
 }
 
+/** Longest string re-decoded through the shared scratch buffer, characters (longer ones get a buffer of their own). */
+const SCRATCH_MAX_CHARS = 1024 * 1024;
+/** Reused for every re-decode: one buffer instead of one allocation per string (measured: a third less time for a Claude Code body). */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 /** A string parsed from Latin-1-decoded text, as it would have been parsed from UTF-8. */
 function repairString(text: string): string {
-  return RAW_HIGH_BYTE.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
+  if (!RAW_HIGH_BYTE.test(text)) return text;
+  if (text.length > SCRATCH_MAX_CHARS) return Buffer.from(text, 'latin1').toString('utf8');
+  if (text.length > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_CHARS, text.length * 2));
+  const length = scratch.write(text, 0, 'latin1');
+  return scratch.toString('utf8', 0, length);
 }
 
 /**
