@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { openDatabase } from '../../storage/open-database.js';
 import type { RequestLogRecord } from './request-log-record.js';
 import { RequestLogStore } from './request-log-store.js';
-import { RequestLogWriterThread } from './request-log-writer-thread.js';
+import { RequestLogWriterThread, transferableBatch } from './request-log-writer-thread.js';
 
 const DAY_MS = 86_400_000;
 
@@ -113,4 +113,68 @@ test('writer thread: a thread that cannot open its file hands the writes to the 
   } finally {
     await thread.close();
   }
+});
+
+/** A record with Claude Code-sized bodies: a passthrough exchange (upstream request = the caller's body) and a translated one. */
+function largeRecord(id: string): RequestLogRecord {
+  const body = Buffer.from(JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: `caf\u00e9 \u2014 ${'x'.repeat(20_000)}` }] }));
+  const translated = Buffer.from(JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: `\u2192 ${'y'.repeat(20_000)}` }] }));
+  const events = Array.from({ length: 40 }, (_, index) => Buffer.from(`data: {"index":${index},"text":"${'z'.repeat(200)} \u00e9"}\n\n`));
+  return {
+    ...record(id, 7, '', 'large answer'),
+    requestBodyBytes: body,
+    upstreamCaptures: [
+      { provider: 'anthropic', model: 'claude-x', url: 'http://127.0.0.1:1/v1/messages', request: body, status: 529, contentType: 'application/json', responseChunks: [Buffer.from('{"type":"error"}')], responseBytes: 16, truncated: false },
+      { provider: 'oai', model: 'gpt-x', url: 'http://127.0.0.1:2/v1/chat/completions', request: translated, status: 200, contentType: 'text/event-stream', responseChunks: events, responseBytes: events.reduce((sum, chunk) => sum + chunk.length, 0), truncated: false },
+    ],
+  };
+}
+
+test('writer thread: large bodies are moved to the thread (copied once, transferred), and the caller’s Buffers are left intact', () => {
+  const small = record('small', 1, '{"a":1}', 'small answer');
+  const large = largeRecord('large');
+  /** The record's bodies as text (Buffers that were detached would read as empty). */
+  const bodies = (entry: RequestLogRecord): string[] => [
+    entry.requestBodyBytes?.toString('base64') ?? '',
+    ...(entry.upstreamCaptures ?? []).flatMap((exchange) => [String(exchange.request?.toString('base64')), ...exchange.responseChunks.map((chunk) => chunk.toString('base64'))]),
+  ];
+  const before = bodies(large);
+  const posted = transferableBatch([small, large]);
+  assert.equal(posted.batch[0], small, 'a record without large bodies is posted as it is');
+  const [passthrough, translated] = posted.batch[1].upstreamCaptures ?? [];
+  assert.equal(passthrough.request, posted.batch[1].requestBodyBytes, 'the body sent upstream as it came is copied once');
+  assert.equal(passthrough.responseChunks, large.upstreamCaptures?.[0].responseChunks, 'a small response is cloned, not moved');
+  assert.equal(translated.responseChunks.length, 1, 'a large streamed response is joined into one buffer');
+  assert.deepEqual(Buffer.concat(translated.responseChunks), Buffer.concat(large.upstreamCaptures?.[1].responseChunks ?? []));
+  assert.equal(posted.transfer.length, 3, 'request body, translated request, joined response');
+  for (const memory of posted.transfer) assert.ok(memory instanceof ArrayBuffer);
+  // Transferring detaches only the copies.
+  new MessageChannel().port1.postMessage(posted.batch, posted.transfer);
+  assert.equal(posted.transfer[0].byteLength, 0, 'the copy was transferred');
+  assert.deepEqual(bodies(large), before, 'the caller’s Buffers are unchanged');
+  assert.ok((large.requestBodyBytes?.length ?? 0) > 20_000);
+});
+
+test('writer thread: a record with large bodies is stored exactly (request body, both upstream exchanges)', async (t) => {
+  const directory = mkdtempSync(join(tmpdir(), 'heimdall-log-thread-'));
+  const handle = await openDatabase({ appDirectory: directory });
+  const thread = new RequestLogWriterThread(join(directory, 'heimdall.db'), {
+    writeHere: () => Promise.reject(new Error('fallback used')),
+    purgeHere: () => Promise.reject(new Error('fallback used')),
+  });
+  t.after(async () => {
+    await thread.close();
+    await handle.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  const large = largeRecord('big');
+  await thread.write([large], 7);
+  const stored = await new RequestLogStore(handle.database, handle.backend).get('big');
+  assert.equal(stored?.requestBody, large.requestBodyBytes?.toString('utf8'));
+  const captures = large.upstreamCaptures ?? [];
+  assert.deepEqual(
+    stored?.upstream?.map((exchange) => [exchange.provider, exchange.request, exchange.response]),
+    captures.map((exchange) => [exchange.provider, exchange.request?.toString('utf8'), Buffer.concat(exchange.responseChunks).toString('utf8')]),
+  );
+  assert.equal(large.requestBodyBytes?.length, stored?.requestBody?.length === undefined ? -1 : Buffer.byteLength(stored.requestBody), 'the caller’s body is still whole');
 });
