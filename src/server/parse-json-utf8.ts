@@ -1,4 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
+import { RecurringTextCache } from '../core/recurring-text-cache.js';
 
 /**
  * `JSON.parse(body.toString('utf8'))` with the same result and the same errors, faster for large
@@ -21,6 +22,10 @@ import { isAscii, isUtf8 } from 'node:buffer';
  * - no object key holds a non-ASCII byte (keys are not repaired).
  * Otherwise, and for small or pure-ASCII bodies (already fast), it is the plain
  * `JSON.parse(body.toString('utf8'))`. A parse error is always the plain path's own error.
+ *
+ * The decoding of a long string is remembered (`RecurringTextCache`): Claude Code resends the same
+ * system prompt and tool descriptions with every request, and they then cost a lookup, not a
+ * decode, and share one string across requests.
  */
 
 /** Below this size the plain decode is fast (no large-object string); not worth the checks. */
@@ -55,13 +60,21 @@ const SCRATCH_MAX_CHARS = 1024 * 1024;
 /** Reused for every re-decode: one buffer instead of one allocation per string (measured: a third less time for a Claude Code body). */
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** A string parsed from Latin-1-decoded text, as it would have been parsed from UTF-8. */
-function repairString(text: string): string {
-  if (!RAW_HIGH_BYTE.test(text)) return text;
+/** Raw bytes read as Latin-1, decoded as the UTF-8 they are. */
+function decodeRawBytes(text: string): string {
   if (text.length > SCRATCH_MAX_CHARS) return Buffer.from(text, 'latin1').toString('utf8');
   if (text.length > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_CHARS, text.length * 2));
   const length = scratch.write(text, 0, 'latin1');
   return scratch.toString('utf8', 0, length);
+}
+
+/** Long texts decoded before: Claude Code resends its system prompt and tool descriptions with every request. */
+const decodedTexts = new RecurringTextCache(512, 4 * 1024 * 1024);
+
+/** A string parsed from Latin-1-decoded text, as it would have been parsed from UTF-8. */
+function repairString(text: string): string {
+  if (!RAW_HIGH_BYTE.test(text)) return text;
+  return decodedTexts.get(text, decodeRawBytes);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { RecurringTextCache } from '../core/recurring-text-cache.js';
+
 /**
  * The UTF-8 bytes of `JSON.stringify(value)`, byte for byte, made without the two-byte string.
  *
@@ -11,7 +13,9 @@
  * UTF-8 bytes read as Latin-1 (one character U+0000–U+00FF per byte). `JSON.stringify` of the copy
  * is then a one-byte string (it escapes only `"`, `\`, control characters below U+0020 and lone
  * surrogates, none of which the replacement contains beyond what ASCII text already had), and
- * writing it as Latin-1 is a plain copy of those very bytes: 0.25–0.35 ms for the same body. A body
+ * writing it as Latin-1 is a plain copy of those very bytes: 0.25–0.35 ms for the same body. The
+ * Latin-1 form of a long text is remembered (`RecurringTextCache`): a Claude Code session resends
+ * the same system prompt and tool descriptions with every request. A body
  * whose text is all ASCII is found so by a scan that stops at the first non-ASCII string, and takes
  * the plain path (its string is one-byte already).
  *
@@ -25,11 +29,19 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 /** What the copy met that it cannot reproduce exactly. */
 const PLAIN_PATH = Symbol('plain path');
 
+/** Well-formed text as its UTF-8 bytes read as Latin-1. */
+function utf8BytesAsLatin1(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** Long texts encoded before: the system prompt and tool descriptions recur in every request of a Claude Code session. */
+const encodedTexts = new RecurringTextCache(512, 4 * 1024 * 1024);
+
 /** A string as its UTF-8 bytes read as Latin-1; ASCII text unchanged. */
 function asLatin1Bytes(text: string): string | typeof PLAIN_PATH {
   if (!NON_ASCII.test(text)) return text;
   if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) return PLAIN_PATH;
-  return Buffer.from(text, 'utf8').toString('latin1');
+  return encodedTexts.get(text, utf8BytesAsLatin1);
 }
 
 /** Whether any string (value or key) in a JSON data tree holds a non-ASCII character; stops at the first. */

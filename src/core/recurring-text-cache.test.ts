@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RecurringTextCache } from './recurring-text-cache.js';
+
+/** A transform that counts its calls. */
+function counted(): { derive: (text: string) => string; calls: string[] } {
+  const calls: string[] = [];
+  return { calls, derive: (text) => (calls.push(text), text.toUpperCase()) };
+}
+
+describe('RecurringTextCache', () => {
+  it('derives a recurring long text once and returns the same result after', () => {
+    const cache = new RecurringTextCache(4, 1000);
+    const { derive, calls } = counted();
+    const text = 'system prompt';
+    assert.equal(cache.get(text, derive), 'SYSTEM PROMPT');
+    // A text equal in value, made separately (as each request's parse makes its own).
+    assert.equal(cache.get(['system', 'prompt'].join(' '), derive), 'SYSTEM PROMPT');
+    assert.deepEqual(calls, ['system prompt']);
+  });
+
+  it('does not keep texts shorter than the minimum, nor entries over a quarter of the budget', () => {
+    const cache = new RecurringTextCache(4, 100);
+    const { derive, calls } = counted();
+    cache.get('abc', derive);
+    cache.get('abc', derive);
+    const large = 'x'.repeat(13); // 26 characters with its result: over 100 / 4
+    cache.get(large, derive);
+    cache.get(large, derive);
+    assert.deepEqual(calls, ['abc', 'abc', large, large]);
+    assert.equal(cache.size, 0);
+  });
+
+  it('drops the least recently used texts past its budget', () => {
+    const cache = new RecurringTextCache(1, 40); // each entry below: 5 + 5 characters, four fit
+    const { derive, calls } = counted();
+    const [a, b, c, d, e] = ['aaaaa', 'bbbbb', 'ccccc', 'ddddd', 'eeeee'];
+    for (const text of [a, b, c, d]) cache.get(text, derive);
+    cache.get(a, derive); // a is now the most recently used
+    cache.get(e, derive); // over budget: b, the least recently used, goes
+    assert.equal(cache.size, 4);
+    for (const text of [a, c, d, e]) cache.get(text, derive);
+    cache.get(b, derive);
+    assert.deepEqual(calls, [a, b, c, d, e, b]);
+  });
+});
