@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { upstreamExchangeTexts } from './logs/upstream-exchanges-text.js';
+import { upstreamExchangeBytes } from './logs/upstream-exchanges-text.js';
 import { captureUpstreamExchange, MAX_CAPTURED_RESPONSE_BYTES, type UpstreamCaptureSink } from './upstream-capture.js';
 
 test('upstream capture: keeps the request by reference, chunks buffered before and pushed after, the consumer reads them all', async () => {
@@ -17,13 +17,22 @@ test('upstream capture: keeps the request by reference, chunks buffered before a
   assert.equal(Buffer.concat(read).toString(), 'data: one\n\ndata: two\n\n', 'the consumer is unaffected');
   const [exchange] = sink.exchanges;
   assert.equal(exchange.request, requestBody, 'the very Buffer sent');
-  assert.deepEqual(upstreamExchangeTexts(sink.exchanges, undefined), [
-    { provider: 'oai', model: 'gpt-x', url: 'http://127.0.0.1:1/v1/chat/completions', request: '{"model":"gpt-x"}', status: 200, contentType: 'text/event-stream', response: 'data: one\n\ndata: two\n\n', truncated: false },
+  assert.deepEqual(upstreamExchangeBytes(sink.exchanges, undefined), [
+    {
+      provider: 'oai',
+      model: 'gpt-x',
+      url: 'http://127.0.0.1:1/v1/chat/completions',
+      request: requestBody,
+      status: 200,
+      contentType: 'text/event-stream',
+      response: Buffer.from('data: one\n\ndata: two\n\n'),
+      truncated: false,
+    },
   ]);
   // the caller's own bytes sent unchanged (passthrough) are marked, not decoded and stored again
-  const [passthrough] = upstreamExchangeTexts(sink.exchanges, Buffer.from('{"model":"gpt-x"}'));
+  const [passthrough] = upstreamExchangeBytes(sink.exchanges, Buffer.from('{"model":"gpt-x"}'));
   assert.equal(passthrough.requestIsInbound, true);
-  assert.equal(passthrough.request, '');
+  assert.equal(passthrough.request.length, 0);
 });
 
 test('upstream capture: a response over the cap is kept up to it and marked truncated', () => {

@@ -142,3 +142,53 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     }
   });
 }
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  test(`store (${backend}): request bodies and upstream exchanges kept as bytes are stored as text and read back exactly`, async (context) => {
+    if (backend === 'postgres') {
+      const skip = await skipWithoutPostgres();
+      if (skip !== false) {
+        context.skip(skip);
+        return;
+      }
+    }
+    const scratch = backend === 'postgres' ? await createScratchPostgresDatabase() : undefined;
+    const handle = await openDatabase(scratch === undefined ? { url: 'sqlite::memory:', appDirectory: '.' } : { url: scratch.url, appDirectory: '.' });
+    try {
+      const store = new RequestLogStore(handle.database, handle.backend, () => 2_000);
+      const body = JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: 'café — ⎿ 🦊' }] });
+      const translated = JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: 'café — ⎿ 🦊' }] });
+      // A binary frame (Bedrock's event stream): not UTF-8, and NUL bytes PostgreSQL's text cannot hold.
+      const notUtf8 = Buffer.from([0x00, 0x00, 0x00, 0x10, 0xff, 0x7b, 0x7d]);
+      await store.write([
+        // A request body that is not JSON, with a raw NUL (answered 400, and still logged).
+        record({ id: 'nul', requestBodyBytes: Buffer.from('{"a":"\u0000"}') }),
+        record({
+          id: 'bytes',
+          requestBodyBytes: Buffer.from(body),
+          upstreamCaptures: [
+            { provider: 'anth', model: 'claude-x', url: 'http://127.0.0.1:1/v1/messages', request: Buffer.from(body), status: 529, responseChunks: [Buffer.from('{"type":"error"}')], responseBytes: 16, truncated: false },
+            { provider: 'oai', model: 'gpt-x', url: 'http://127.0.0.1:2/v1/chat/completions', request: Buffer.from(translated), status: 200, responseChunks: [Buffer.from('data: "é'), Buffer.from('"\n\n')], responseBytes: 13, truncated: false },
+            { provider: 'bedrock', model: 'claude-x', url: 'http://127.0.0.1:3/invoke', request: '{}', status: 200, responseChunks: [notUtf8], responseBytes: notUtf8.length, truncated: true },
+          ],
+        }),
+      ]);
+      const stored = await store.get('bytes');
+      assert.equal(stored?.requestBody, body);
+      assert.deepEqual(
+        stored?.upstream?.map((exchange) => [exchange.provider, exchange.request, exchange.response, exchange.truncated]),
+        [
+          ['anth', body, '{"type":"error"}', false],
+          ['oai', translated, 'data: "é"\n\n', false],
+          ['bedrock', '{}', notUtf8.toString('utf8').replaceAll('\u0000', '\ufffd'), true],
+        ],
+      );
+      assert.equal((await store.get('nul'))?.requestBody, '{"a":"\ufffd"}');
+      const sizes = await handle.database.selectFrom('log_bodies').select(['hash', 'size_bytes']).where('hash', '=', stored?.requestBodyHash ?? '').execute();
+      assert.deepEqual(sizes.map((row) => Number(row.size_bytes)), [Buffer.byteLength(body)], 'size in UTF-8 bytes');
+    } finally {
+      await handle.close();
+      await scratch?.drop();
+    }
+  });
+}

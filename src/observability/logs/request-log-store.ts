@@ -3,7 +3,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool
 import type { HeimdallDatabase, RequestLogTable } from '../../storage/database-schema.js';
 import type SqliteDatabase from 'better-sqlite3';
 import { sqliteConnectionOf, type DatabaseBackend } from '../../storage/open-database.js';
-import { decodeUpstreamExchanges, encodeUpstreamExchanges, upstreamExchangeTexts } from './upstream-exchanges-text.js';
+import { decodeUpstreamExchanges, encodeUpstreamExchanges, loggedExchangeBytes, storableUtf8, upstreamExchangeBytes } from './upstream-exchanges-text.js';
 import type { LoggedAttempt, RequestLogRecord, RequestLogSummary } from './request-log-record.js';
 import { RequestLogWriterThread } from './request-log-writer-thread.js';
 
@@ -273,15 +273,16 @@ interface SqliteLogStatements {
   insertBody: SqliteDatabase.Statement;
   insertRecord: SqliteDatabase.Statement;
   insertSearch: SqliteDatabase.Statement;
-  writeBatch: (prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, string>, now: number) => void;
+  writeBatch: (prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, LogBodyContent>, now: number) => void;
 }
 
 function sqliteLogStatements(sqlite: SqliteDatabase.Database): SqliteLogStatements {
-  const insertBody = sqlite.prepare('insert into log_bodies (hash, content, size_bytes, created_at) values (?, ?, ?, ?) on conflict (hash) do nothing');
+  // Bytes are bound as a blob and stored as text (SQLite keeps them as they are: they are valid UTF-8).
+  const insertBody = sqlite.prepare('insert into log_bodies (hash, content, size_bytes, created_at) values (?, cast(? as text), ?, ?) on conflict (hash) do nothing');
   const insertRecord = sqlite.prepare(`insert into request_logs (${REQUEST_LOG_COLUMNS.join(', ')}) values (${REQUEST_LOG_COLUMNS.map(() => '?').join(', ')})`);
   const insertSearch = sqlite.prepare('insert into request_log_search (log_id, content) values (?, ?)');
-  const writeBatch = sqlite.transaction((prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, string>, now: number) => {
-    for (const [hash, content] of bodies) insertBody.run(hash, content, Buffer.byteLength(content), now);
+  const writeBatch = sqlite.transaction((prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, LogBodyContent>, now: number) => {
+    for (const [hash, content] of bodies) insertBody.run(hash, content, bodyBytes(content), now);
     for (const record of prepared) {
       const row = record.row;
       insertRecord.run(REQUEST_LOG_COLUMNS.map((column) => row[column]));
@@ -334,9 +335,23 @@ function rowFromRecord(record: RequestLogRecord): RequestLogTable {
 /** One record prepared for writing: its row, bodies and search text. */
 export interface PreparedLogRecord {
   row: RequestLogTable;
-  bodies: Array<{ hash: string; content: string }>;
+  /** Text, or valid UTF-8 bytes (stored as text without being decoded here). */
+  bodies: Array<{ hash: string; content: LogBodyContent }>;
   /** Text for the full-text index; empty = not indexed. */
   searchText: string;
+}
+
+/** A log body's content: text, or valid UTF-8 bytes of text. */
+type LogBodyContent = string | Buffer;
+
+/** A body's content as text (for stores that take strings only). */
+function bodyText(content: LogBodyContent): string {
+  return typeof content === 'string' ? content : content.toString('utf8');
+}
+
+/** A body's size, UTF-8 bytes. */
+function bodyBytes(content: LogBodyContent): number {
+  return typeof content === 'string' ? Buffer.byteLength(content) : content.length;
 }
 
 /** The text of an Anthropic content value (string or blocks): text, thinking, tool inputs and results. */
@@ -393,8 +408,10 @@ export function searchTextOf(request: string | Readonly<Record<string, unknown>>
 export function prepareLogRecord(record: RequestLogRecord, known: ReadonlySet<string> = new Set()): PreparedLogRecord {
   const bodies: PreparedLogRecord['bodies'] = [];
   if (record.requestBodyBytes !== undefined) {
-    record.requestBodyHash = createHash('sha256').update(record.requestBodyBytes).digest('hex');
-    if (!known.has(record.requestBodyHash)) bodies.push({ hash: record.requestBodyHash, content: record.requestBodyBytes.toString('utf8') });
+    const bytes = record.requestBodyBytes;
+    record.requestBodyHash = createHash('sha256').update(bytes).digest('hex');
+    // Valid UTF-8 is stored as it came (not decoded into a string here); anything else as its decoding.
+    if (!known.has(record.requestBodyHash)) bodies.push({ hash: record.requestBodyHash, content: storableUtf8(bytes) });
   } else if (record.requestBody !== undefined) {
     record.requestBodyHash = contentHash(record.requestBody);
     bodies.push({ hash: record.requestBodyHash, content: record.requestBody });
@@ -404,11 +421,16 @@ export function prepareLogRecord(record: RequestLogRecord, known: ReadonlySet<st
     record.responseBodyHash = contentHash(text);
     bodies.push({ hash: record.responseBodyHash, content: text });
   }
-  const upstream = record.upstream ?? (record.upstreamCaptures === undefined ? undefined : upstreamExchangeTexts(record.upstreamCaptures, record.requestBodyBytes));
+  const upstream =
+    record.upstream !== undefined
+      ? loggedExchangeBytes(record.upstream)
+      : record.upstreamCaptures === undefined
+        ? undefined
+        : upstreamExchangeBytes(record.upstreamCaptures, record.requestBodyBytes);
   if (upstream !== undefined) {
-    const text = encodeUpstreamExchanges(upstream);
-    record.upstreamBodyHash = contentHash(text);
-    bodies.push({ hash: record.upstreamBodyHash, content: text });
+    const bytes = encodeUpstreamExchanges(upstream);
+    record.upstreamBodyHash = createHash('sha256').update(bytes).digest('hex');
+    bodies.push({ hash: record.upstreamBodyHash, content: bytes });
   }
   return { row: rowFromRecord(record), bodies, searchText: record.searchText ?? searchTextOf(record.requestBody, record.responseBody) };
 }
@@ -469,7 +491,7 @@ export class RequestLogStore implements RequestLogWriter {
     if (batch.length === 0) return;
     const prepared = batch.map((record) => prepareLogRecord(record, this.storedBodies));
     const now = this.clock();
-    const bodies = new Map<string, string>();
+    const bodies = new Map<string, LogBodyContent>();
     for (const record of prepared) for (const body of record.bodies) if (!this.storedBodies.has(body.hash)) bodies.set(body.hash, body.content);
     const sqlite = this.backend === 'sqlite' ? sqliteConnectionOf(this.database) : undefined;
     if (sqlite !== undefined) {
@@ -483,9 +505,9 @@ export class RequestLogStore implements RequestLogWriter {
     for (const hash of bodies.keys()) this.storedBodies.add(hash);
   }
 
-  private async writeWithKysely(prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, string>, now: number): Promise<void> {
+  private async writeWithKysely(prepared: readonly PreparedLogRecord[], bodies: ReadonlyMap<string, LogBodyContent>, now: number): Promise<void> {
     await this.database.transaction().execute(async (transaction) => {
-      const bodyRows = [...bodies].map(([hash, content]) => ({ hash, content, size_bytes: Buffer.byteLength(content), created_at: now }));
+      const bodyRows = [...bodies].map(([hash, content]) => ({ hash, content: bodyText(content), size_bytes: bodyBytes(content), created_at: now }));
       for (let start = 0; start < bodyRows.length; start += 100) {
         await transaction
           .insertInto('log_bodies')

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { CapturedUpstreamExchange, LoggedUpstreamExchange } from '../upstream-capture.js';
 
 /**
@@ -9,80 +10,135 @@ import type { CapturedUpstreamExchange, LoggedUpstreamExchange } from '../upstre
  * and parsed back on every read. So the texts are stored as they are, after a header:
  *
  * ```
- * heimdall-upstream/1\n
- * [{"provider":…,"model":…,"url":…,"status":…,"contentType":…,"truncated":…,"requestLength":N,"responseLength":M}, …]\n
+ * heimdall-upstream/2\n
+ * [{"provider":…,"model":…,"url":…,"status":…,"contentType":…,"truncated":…,"requestBytes":N,"responseBytes":M}, …]\n
  * <request 1><response 1><request 2><response 2>…
  * ```
  *
- * Lengths are in UTF-16 code units of the JavaScript strings (exact after a round trip through
- * the database: the texts come from `JSON.stringify` or UTF-8 decoding, so they hold no lone
- * surrogates). A request byte-identical to the request the caller sent (the Anthropic
+ * The stored body is built from the captured bytes and its lengths count UTF-8 bytes: the writer
+ * never decodes the texts into JavaScript strings (for a Claude Code turn, two-byte strings of
+ * ~170 KB whose decoding, hashing and re-encoding for the database measured ~1 ms per record).
+ * Bytes that are not valid UTF-8 text (Bedrock's binary event stream) are stored as their UTF-8
+ * decoding with replacement characters (see {@link storableUtf8}), so the body is always text any
+ * store takes and reads back byte for byte. A request byte-identical to the request the caller sent (the Anthropic
  * passthrough sends the caller's own bytes) is not stored twice: its header says
- * `requestIsInbound` and the reader takes the record's stored request body. Bodies written before
- * this format (a JSON array of {@link LoggedUpstreamExchange}) are still read.
+ * `requestIsInbound` and the reader takes the record's stored request body.
+ *
+ * Still read: `heimdall-upstream/1` (the same layout with lengths in UTF-16 code units) and, from
+ * before that, a JSON array of {@link LoggedUpstreamExchange}.
  */
 
 /** First line of the format. */
-const FORMAT_LINE = 'heimdall-upstream/1\n';
+const FORMAT_LINE = 'heimdall-upstream/2\n';
+/** First line of the earlier format, lengths in UTF-16 code units. */
+const FORMAT_LINE_V1 = 'heimdall-upstream/1\n';
 
 /** An exchange's metadata in the header: everything but its texts. */
-type ExchangeHeader = Omit<LoggedUpstreamExchange, 'request' | 'response'> & { requestLength: number; responseLength: number; requestIsInbound?: true };
+type ExchangeHeader = Omit<LoggedUpstreamExchange, 'request' | 'response'> & { requestBytes: number; responseBytes: number; requestIsInbound?: true };
+type ExchangeHeaderV1 = Omit<LoggedUpstreamExchange, 'request' | 'response'> & { requestLength: number; responseLength: number; requestIsInbound?: true };
 
-/** One exchange to store: its metadata and its texts. */
-export interface UpstreamExchangeTexts extends Omit<LoggedUpstreamExchange, 'request' | 'response'> {
-  request: string;
-  response: string;
+/** One exchange to store: its metadata and its texts as UTF-8 bytes. */
+export interface UpstreamExchangeBytes extends Omit<LoggedUpstreamExchange, 'request' | 'response'> {
+  request: Buffer;
+  response: Buffer;
   /** The request is the caller's own request body, stored with the record: not stored again (`request` is then empty). */
   requestIsInbound?: true;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Captured exchanges (as the request path kept them) as texts to store: bytes decoded as UTF-8,
- * a request equal to `inboundRequest` (the caller's body) marked instead of decoded.
+ * Bytes as storable text: valid UTF-8 without NUL as it is; anything else as its UTF-8 decoding
+ * with replacement characters, NUL included (PostgreSQL's text cannot hold NUL: a binary response
+ * with one failed the whole batch's insert). JSON never holds a raw NUL, only binary bodies do.
  */
-export function upstreamExchangeTexts(exchanges: readonly CapturedUpstreamExchange[], inboundRequest: Buffer | undefined): UpstreamExchangeTexts[] {
+export function storableUtf8(bytes: Buffer): Buffer {
+  if (isUtf8(bytes) && !bytes.includes(0)) return bytes;
+  return Buffer.from(bytes.toString('utf8').replaceAll('\u0000', '\ufffd'), 'utf8');
+}
+
+/**
+ * Captured exchanges (as the request path kept them) as bytes to store, nothing decoded; a
+ * request equal to `inboundRequest` (the caller's body) marked instead of stored again.
+ */
+export function upstreamExchangeBytes(exchanges: readonly CapturedUpstreamExchange[], inboundRequest: Buffer | undefined): UpstreamExchangeBytes[] {
   return exchanges.map((exchange) => {
-    const requestIsInbound = inboundRequest !== undefined && Buffer.isBuffer(exchange.request) && exchange.request.equals(inboundRequest);
+    const sent = exchange.request;
+    const requestIsInbound = inboundRequest !== undefined && Buffer.isBuffer(sent) && sent.equals(inboundRequest);
     return {
       provider: exchange.provider,
       model: exchange.model,
       url: exchange.url,
-      request: requestIsInbound || exchange.request === undefined ? '' : typeof exchange.request === 'string' ? exchange.request : exchange.request.toString('utf8'),
+      request: requestIsInbound || sent === undefined ? EMPTY : typeof sent === 'string' ? Buffer.from(sent, 'utf8') : storableUtf8(sent),
       ...(requestIsInbound ? { requestIsInbound: true as const } : {}),
       ...(exchange.status === undefined ? {} : { status: exchange.status }),
       ...(exchange.contentType === undefined ? {} : { contentType: exchange.contentType }),
-      response: Buffer.concat(exchange.responseChunks).toString('utf8'),
+      response: storableUtf8(Buffer.concat(exchange.responseChunks)),
       truncated: exchange.truncated,
     };
   });
 }
 
-/** The stored text of a record's upstream exchanges (see the module comment). */
-export function encodeUpstreamExchanges(exchanges: readonly UpstreamExchangeTexts[]): string {
-  const headers: ExchangeHeader[] = exchanges.map(({ request, response, ...metadata }) => ({ ...metadata, requestLength: request.length, responseLength: response.length }));
-  let text = `${FORMAT_LINE}${JSON.stringify(headers)}\n`;
-  for (const exchange of exchanges) text += exchange.request + exchange.response;
-  return text;
+/** Exchanges given as texts (as the log detail shows them) as bytes to store. */
+export function loggedExchangeBytes(exchanges: readonly LoggedUpstreamExchange[]): UpstreamExchangeBytes[] {
+  return exchanges.map(({ request, response, ...metadata }) => ({ ...metadata, request: Buffer.from(request, 'utf8'), response: Buffer.from(response, 'utf8') }));
+}
+
+/** The stored body of a record's upstream exchanges, as UTF-8 bytes (see the module comment). */
+export function encodeUpstreamExchanges(exchanges: readonly UpstreamExchangeBytes[]): Buffer {
+  const headers: ExchangeHeader[] = exchanges.map(({ request, response, ...metadata }) => ({ ...metadata, requestBytes: request.length, responseBytes: response.length }));
+  const parts: Buffer[] = [Buffer.from(`${FORMAT_LINE}${JSON.stringify(headers)}\n`, 'utf8')];
+  for (const exchange of exchanges) parts.push(exchange.request, exchange.response);
+  return Buffer.concat(parts);
 }
 
 function isExchangeHeader(value: unknown): value is ExchangeHeader {
   if (typeof value !== 'object' || value === null) return false;
   const header = value as Record<string, unknown>;
+  return Number.isInteger(header.requestBytes) && Number.isInteger(header.responseBytes) && typeof header.provider === 'string';
+}
+
+function isExchangeHeaderV1(value: unknown): value is ExchangeHeaderV1 {
+  if (typeof value !== 'object' || value === null) return false;
+  const header = value as Record<string, unknown>;
   return Number.isInteger(header.requestLength) && Number.isInteger(header.responseLength) && typeof header.provider === 'string';
 }
 
+/** The header line's exchanges. @throws Error when incomplete or malformed */
+function readHeaders<T>(text: string, formatLine: string, valid: (value: unknown) => value is T): { headers: T[]; textStart: number } {
+  const headerEnd = text.indexOf('\n', formatLine.length);
+  if (headerEnd === -1) throw new Error('stored upstream exchanges: the header line is not complete');
+  const headers: unknown = JSON.parse(text.slice(formatLine.length, headerEnd));
+  if (!Array.isArray(headers) || !headers.every(valid)) throw new Error('stored upstream exchanges: malformed header');
+  return { headers, textStart: headerEnd + 1 };
+}
+
 /**
- * A record's upstream exchanges from their stored text (this format or the earlier JSON array).
+ * A record's upstream exchanges from their stored text (this format or an earlier one).
  * @param inboundRequest the record's stored request body (for exchanges marked `requestIsInbound`)
- * @throws SyntaxError / Error when the text is neither
+ * @throws SyntaxError / Error when the text is none of them, or its lengths do not match
  */
 export function decodeUpstreamExchanges(text: string, inboundRequest?: string): LoggedUpstreamExchange[] {
-  if (!text.startsWith(FORMAT_LINE)) return JSON.parse(text) as LoggedUpstreamExchange[];
-  const headerEnd = text.indexOf('\n', FORMAT_LINE.length);
-  if (headerEnd === -1) throw new Error('stored upstream exchanges: the header line is not complete');
-  const headers: unknown = JSON.parse(text.slice(FORMAT_LINE.length, headerEnd));
-  if (!Array.isArray(headers) || !headers.every(isExchangeHeader)) throw new Error('stored upstream exchanges: malformed header');
-  let offset = headerEnd + 1;
+  if (text.startsWith(FORMAT_LINE)) {
+    const { headers, textStart } = readHeaders(text, FORMAT_LINE, isExchangeHeader);
+    // Lengths count UTF-8 bytes: the texts after the header line, encoded again (the stored body is
+    // valid UTF-8, so this gives back the very bytes that were stored).
+    const bytes = Buffer.from(text.slice(textStart), 'utf8');
+    let offset = 0;
+    const exchanges: LoggedUpstreamExchange[] = [];
+    for (const { requestBytes, responseBytes, requestIsInbound, ...metadata } of headers) {
+      const request = requestIsInbound === true ? (inboundRequest ?? '') : bytes.toString('utf8', offset, offset + requestBytes);
+      offset += requestBytes;
+      const response = bytes.toString('utf8', offset, offset + responseBytes);
+      offset += responseBytes;
+      exchanges.push({ ...metadata, request, response });
+    }
+    if (offset !== bytes.length) throw new Error('stored upstream exchanges: the texts do not match their lengths');
+    return exchanges;
+  }
+  if (!text.startsWith(FORMAT_LINE_V1)) return JSON.parse(text) as LoggedUpstreamExchange[];
+  const { headers, textStart } = readHeaders(text, FORMAT_LINE_V1, isExchangeHeaderV1);
+  let offset = textStart;
   const exchanges: LoggedUpstreamExchange[] = [];
   for (const { requestLength, responseLength, requestIsInbound, ...metadata } of headers) {
     const request = requestIsInbound === true ? (inboundRequest ?? '') : text.slice(offset, offset + requestLength);
