@@ -31,16 +31,16 @@ describe('RecurringTextCache', () => {
     assert.equal(cache.size, 0);
   });
 
-  it('drops the least recently used texts past its budget', () => {
+  it('drops the oldest texts past its budget', () => {
     const cache = new RecurringTextCache(1, 40); // each entry below: 5 + 5 characters, four fit
     const { derive, calls } = counted();
     const [a, b, c, d, e] = ['aaaaa', 'bbbbb', 'ccccc', 'ddddd', 'eeeee'];
     for (const text of [a, b, c, d]) cache.get(text, derive);
-    cache.get(a, derive); // a is now the most recently used
-    cache.get(e, derive); // over budget: b, the least recently used, goes
+    cache.get(a, derive); // a hit
+    cache.get(e, derive); // over budget: a, the oldest, goes
     assert.equal(cache.size, 4);
-    for (const text of [a, c, d, e]) cache.get(text, derive);
-    cache.get(b, derive);
-    assert.deepEqual(calls, [a, b, c, d, e, b]);
+    for (const text of [b, c, d, e]) cache.get(text, derive);
+    cache.get(a, derive); // derived again (and b, now the oldest, goes)
+    assert.deepEqual(calls, [a, b, c, d, e, a]);
   });
 });
