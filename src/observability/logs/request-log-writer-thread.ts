@@ -51,8 +51,9 @@ function startWorker(path: string): Worker {
 /**
  * Bodies of at least this many bytes are moved to the thread instead of structured-cloned: copied
  * once into a buffer of their own, whose memory is then transferred. Measured: cloning a record
- * with two 85 KB bodies (a translated Claude Code turn) cost ~600 µs of the event loop; the copy
- * and transfer cost a few µs. Smaller bodies are cloned (a transfer has a fixed cost of its own).
+ * with two 85 KB bodies (a translated Claude Code turn) cost ~600 µs of the event loop; copying
+ * and transferring them ~20–50 µs (more under load, where fresh memory costs page faults). Smaller
+ * bodies are cloned (a transfer has a fixed cost of its own).
  */
 const TRANSFER_MIN_BYTES = 4 * 1024;
 
