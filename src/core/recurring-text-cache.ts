@@ -12,8 +12,8 @@
  * earlier call derived. Texts shorter than `minChars` are not kept (a lookup would cost about what
  * it saves); neither is an entry larger than a quarter of the budget. Once the kept texts (keys and
  * values) exceed `maxChars` characters, the oldest entries go first (first in, first out: a hit
- * does not reorder, which measured a third of the lookup's cost; a recurring text dropped this way
- * is derived again once, on its next miss).
+ * does not reorder the map, which the lookups' share of the profile did not justify; a recurring
+ * text dropped this way is derived again once, on its next miss).
  */
 export class RecurringTextCache {
   private readonly entries = new Map<string, string>();
