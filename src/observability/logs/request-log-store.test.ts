@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { openDatabase } from '../../storage/open-database.js';
 import { createScratchPostgresDatabase, skipWithoutPostgres } from '../../testing/services.js';
 import { RequestLogQueue } from './request-log-queue.js';
@@ -95,18 +95,27 @@ test('queue: bounded, drops counted, flush writes in batches, subscribers get wr
   assert.equal(queue.enqueue(record({ id: 'late' })), false);
 });
 
+/** An in-memory SQLite database, or a scratch PostgreSQL database (undefined, the test skipped, where PostgreSQL is not reachable). */
+async function openBackend(
+  backend: 'sqlite' | 'postgres',
+  context: TestContext,
+): Promise<{ handle: Awaited<ReturnType<typeof openDatabase>>; scratch?: Awaited<ReturnType<typeof createScratchPostgresDatabase>> } | undefined> {
+  if (backend === 'sqlite') return { handle: await openDatabase({ url: 'sqlite::memory:', appDirectory: '.' }) };
+  const skip = await skipWithoutPostgres();
+  if (skip !== false) {
+    context.skip(skip);
+    return undefined;
+  }
+  const scratch = await createScratchPostgresDatabase();
+  return { handle: await openDatabase({ url: scratch.url, appDirectory: '.' }), scratch };
+}
+
 /** Time series and breakdowns of `/api/logs/stats`, on SQLite and (when reachable) PostgreSQL. */
 for (const backend of ['sqlite', 'postgres'] as const) {
   test(`store (${backend}): totals per time bucket and per provider, model, virtual key and request kind`, async (context) => {
-    if (backend === 'postgres') {
-      const skip = await skipWithoutPostgres();
-      if (skip !== false) {
-        context.skip(skip);
-        return;
-      }
-    }
-    const scratch = backend === 'postgres' ? await createScratchPostgresDatabase() : undefined;
-    const handle = await openDatabase(scratch === undefined ? { url: 'sqlite::memory:', appDirectory: '.' } : { url: scratch.url, appDirectory: '.' });
+    const opened = await openBackend(backend, context);
+    if (opened === undefined) return;
+    const { handle, scratch } = opened;
     try {
       const hour = 3_600_000;
       const base = 1000 * hour; // a multiple of the bucket length
@@ -145,15 +154,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   test(`store (${backend}): request bodies and upstream exchanges kept as bytes are stored as text and read back exactly`, async (context) => {
-    if (backend === 'postgres') {
-      const skip = await skipWithoutPostgres();
-      if (skip !== false) {
-        context.skip(skip);
-        return;
-      }
-    }
-    const scratch = backend === 'postgres' ? await createScratchPostgresDatabase() : undefined;
-    const handle = await openDatabase(scratch === undefined ? { url: 'sqlite::memory:', appDirectory: '.' } : { url: scratch.url, appDirectory: '.' });
+    const opened = await openBackend(backend, context);
+    if (opened === undefined) return;
+    const { handle, scratch } = opened;
     try {
       const store = new RequestLogStore(handle.database, handle.backend, () => 2_000);
       const body = JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: 'café — ⎿ 🦊' }] });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { openDatabase } from '../../storage/open-database.js';
 import type { RequestLogRecord } from './request-log-record.js';
 import { RequestLogStore } from './request-log-store.js';
@@ -34,6 +34,22 @@ function record(id: string, createdAt: number, requestBody: string, answer: stri
     responseBody: { type: 'message', content: [{ type: 'text', text: answer }] },
     searchText: `${answer}`,
   };
+}
+
+/** A writer thread on a fresh database file whose fallback fails the test if used; closed after the test. */
+async function threadWithoutFallback(t: TestContext): Promise<{ handle: Awaited<ReturnType<typeof openDatabase>>; thread: RequestLogWriterThread }> {
+  const directory = mkdtempSync(join(tmpdir(), 'heimdall-log-thread-'));
+  const handle = await openDatabase({ appDirectory: directory });
+  const thread = new RequestLogWriterThread(join(directory, 'heimdall.db'), {
+    writeHere: () => Promise.reject(new Error('fallback used')),
+    purgeHere: () => Promise.reject(new Error('fallback used')),
+  });
+  t.after(async () => {
+    await thread.close();
+    await handle.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  return { handle, thread };
 }
 
 test('writer thread: a SQLite file store writes and purges in a worker thread; reads, hashes and search are as in-thread', async (t) => {
@@ -72,17 +88,7 @@ test('writer thread: a SQLite file store writes and purges in a worker thread; r
 });
 
 test('writer thread: writes and purges really run in the thread (the fallback is never called)', async (t) => {
-  const directory = mkdtempSync(join(tmpdir(), 'heimdall-log-thread-'));
-  const handle = await openDatabase({ appDirectory: directory });
-  const thread = new RequestLogWriterThread(join(directory, 'heimdall.db'), {
-    writeHere: () => Promise.reject(new Error('fallback used')),
-    purgeHere: () => Promise.reject(new Error('fallback used')),
-  });
-  t.after(async () => {
-    await thread.close();
-    await handle.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  const { handle, thread } = await threadWithoutFallback(t);
   const batch = [record('t1', 5, '{"a":1}', 'golf')];
   await thread.write(batch, 5);
   assert.match(batch[0].responseBodyHash ?? '', /^[0-9a-f]{64}$/);
@@ -156,17 +162,7 @@ test('writer thread: large bodies are moved to the thread (copied once, transfer
 });
 
 test('writer thread: a record with large bodies is stored exactly (request body, both upstream exchanges)', async (t) => {
-  const directory = mkdtempSync(join(tmpdir(), 'heimdall-log-thread-'));
-  const handle = await openDatabase({ appDirectory: directory });
-  const thread = new RequestLogWriterThread(join(directory, 'heimdall.db'), {
-    writeHere: () => Promise.reject(new Error('fallback used')),
-    purgeHere: () => Promise.reject(new Error('fallback used')),
-  });
-  t.after(async () => {
-    await thread.close();
-    await handle.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  const { handle, thread } = await threadWithoutFallback(t);
   const large = largeRecord('big');
   await thread.write([large], 7);
   const stored = await new RequestLogStore(handle.database, handle.backend).get('big');
