@@ -32,7 +32,7 @@ describe('jsonRequestBody', () => {
     assertSameAsPlain(value);
   });
 
-  it('takes the plain path, with the same bytes, for all-ASCII text, lone surrogates and objects with toJSON', () => {
+  it('takes the plain path, with the same bytes, for all-ASCII text, lone surrogates, objects with toJSON and objects that are not plain', () => {
     const cases: unknown[] = [
       { model: 'gpt-5', messages: [{ role: 'user', content: 'ascii only "quoted" \n \u0000' }], stream: true },
       { lone: 'x\ud800y \u00e9' },
@@ -40,6 +40,9 @@ describe('jsonRequestBody', () => {
       { ['key \ud800']: 'v' },
       { when: new Date(0), text: '\u2014' },
       { bytes: Buffer.from('hi') },
+      { boxed: new String('\u00e9 boxed') },
+      { map: new Map([['k', '\u00e9']]), text: '\u2014' },
+      { own: { toJSON: () => '\u00e9 from toJSON' } },
       [{ nested: { deeper: ['\ud83e'] } }],
     ];
     for (const value of cases) {

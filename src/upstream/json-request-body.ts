@@ -20,7 +20,8 @@ import { RecurringTextCache } from '../core/recurring-text-cache.js';
  * the plain path (its string is one-byte already).
  *
  * Exact, or not used: a value that `JSON.stringify` would treat differently from a plain data tree
- * (an object with `toJSON`, such as a `Date` or a `Buffer`) and text with lone surrogates (which
+ * (an object with `toJSON`, such as a `Date` or a `Buffer`, and any object that is not a plain
+ * object or an array, such as a boxed `new String(…)`) and text with lone surrogates (which
  * `JSON.stringify` escapes as `\udXXX` but UTF-8 cannot carry) take the plain path.
  */
 
@@ -72,6 +73,9 @@ function copyAsLatin1Bytes(value: unknown): unknown {
     }
     return copy;
   }
+  // Only plain objects: JSON.stringify treats boxed primitives (`new String('é')`) and others its own way.
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return PLAIN_PATH;
   const record = value as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
@@ -86,7 +90,7 @@ function copyAsLatin1Bytes(value: unknown): unknown {
 /** The copy {@link jsonRequestBody} stringifies, or {@link PLAIN_PATH}. */
 function latin1Copy(value: unknown): unknown {
   try {
-    // All-ASCII text (and anything with toJSON) stringifies to a one-byte string already: no copy needed.
+    // All-ASCII text stringifies to a one-byte string already: the plain path, no copy.
     if (!holdsNonAscii(value)) return PLAIN_PATH;
     return copyAsLatin1Bytes(value);
   } catch {
