@@ -118,7 +118,7 @@ export interface AnthropicMessagesClient {
    * `Readable`: `upstream/upstream-stream.ts`), for sinks that can relay such a body
    * (`AnthropicResponseSink.relayPushed`). Resolves for any HTTP status; rejects like `sendMessages`.
    */
-  openMessages?(body: Buffer, call: UpstreamCall): Promise<UpstreamStreamResponse>;
+  openMessages?(body: Buffer, call: UpstreamCall, stream: boolean): Promise<UpstreamStreamResponse>;
   /** Anthropic `count_tokens` for the same body. Resolves for any HTTP status. */
   countTokens(body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse>;
   /**

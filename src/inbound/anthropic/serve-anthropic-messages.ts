@@ -197,7 +197,7 @@ async function attemptAnthropicMessages(
     const relayPushed = sink.relayPushed;
     if (client.messages.openMessages !== undefined && relayPushed !== undefined) {
       // The body is pushed as undici parses it (no Readable on this path: upstream-stream.ts).
-      const pushed = await client.messages.openMessages(body, upstreamCall);
+      const pushed = await client.messages.openMessages(body, upstreamCall, root.stream === true);
       if (pushed.statusCode >= 400 && attempt.continuesAfter(pushed.statusCode, pushed.headers)) {
         throw upstreamStatusErrorFromText(target.instance.name, pushed.statusCode, pushed.headers, await pushed.text());
       }

@@ -1,7 +1,9 @@
 import { isJsonObject } from '../../core/request-validation.js';
-import { sendUpstreamRequest } from '../../upstream/upstream-http.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
+import { sendUpstreamRequest, type UpstreamHttpRequest } from '../../upstream/upstream-http.js';
+import { openUpstreamStream } from '../../upstream/upstream-stream.js';
 import { anthropicUpstreamHeaders } from '../anthropic/anthropic-provider.js';
-import type { AnthropicMessagesClient, ProviderDefinition, ProviderInstance, RawUpstreamResponse, UpstreamCall } from '../provider.js';
+import type { AnthropicMessagesClient, ProviderDefinition, ProviderInstance, UpstreamCall } from '../provider.js';
 import { resolveDeployment } from '../resolve-deployment.js';
 import { AZURE_AI_FOUNDRY_SCOPE, AzureCredentials } from './azure-credentials.js';
 import { azureFoundryAnthropicUrl } from './azure-urls.js';
@@ -12,12 +14,12 @@ function bodyForDeployment(body: Buffer, deployment: string, model: string): Buf
   const parsed: unknown = JSON.parse(body.toString('utf8'));
   if (!isJsonObject(parsed)) return body;
   parsed.model = deployment;
-  return Buffer.from(JSON.stringify(parsed));
+  return jsonRequestBody(parsed);
 }
 
 function createFoundryClient(instance: ProviderInstance): AnthropicMessagesClient {
   const credentials = new AzureCredentials(instance, 'x-api-key', AZURE_AI_FOUNDRY_SCOPE);
-  const post = async (path: '/v1/messages' | '/v1/messages/count_tokens', body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse> => {
+  const upstreamRequest = async (path: '/v1/messages' | '/v1/messages/count_tokens', body: Buffer, call: UpstreamCall): Promise<UpstreamHttpRequest> => {
     const deployment = resolveDeployment(instance, call.key, call.model);
     const headers = anthropicUpstreamHeaders(call, call.inboundHeaders);
     if (credentials.configured) {
@@ -25,18 +27,21 @@ function createFoundryClient(instance: ProviderInstance): AnthropicMessagesClien
       delete headers.authorization;
       Object.assign(headers, await credentials.headers(call));
     }
-    return sendUpstreamRequest({
+    return {
       provider: instance.name,
       url: azureFoundryAnthropicUrl(instance.baseUrl, path),
       headers,
       body: bodyForDeployment(body, deployment, call.model),
-      signal: call.signal, capture: call.capture,
+      signal: call.signal,
+      capture: call.capture,
       timeouts: instance.timeouts,
-    });
+    };
   };
   return {
-    sendMessages: (body, call) => post('/v1/messages', body, call),
-    countTokens: (body, call) => post('/v1/messages/count_tokens', body, call),
+    sendMessages: async (body, call) => sendUpstreamRequest(await upstreamRequest('/v1/messages', body, call)),
+    // The response body pushed as undici parses it (`upstream/upstream-stream.ts`), for `/anthropic` callers.
+    openMessages: async (body, call) => openUpstreamStream(await upstreamRequest('/v1/messages', body, call)),
+    countTokens: async (body, call) => sendUpstreamRequest(await upstreamRequest('/v1/messages/count_tokens', body, call)),
   };
 }
 

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../core/errors.js';
 import { isJsonObject } from '../../core/request-validation.js';
-import { sendUpstreamRequest } from '../../upstream/upstream-http.js';
+import { sendUpstreamRequest, type UpstreamHttpRequest } from '../../upstream/upstream-http.js';
+import { openUpstreamStream, type UpstreamStreamResponse } from '../../upstream/upstream-stream.js';
 import type { AnthropicMessagesClient, ProviderInstance, RawUpstreamResponse, UpstreamCall } from '../provider.js';
 import type { VertexEndpoint, VertexMethod } from './vertex-endpoint.js';
 import { isClaudeModelName, vertexClaudeModelName } from './vertex-model-name.js';
@@ -51,15 +52,25 @@ export class VertexAnthropicClient implements AnthropicMessagesClient {
     return isClaudeModelName(call.model);
   }
 
-  sendMessages(body: Buffer, call: UpstreamCall, stream: boolean): Promise<RawUpstreamResponse> {
-    return this.post(vertexClaudeModelName(call.model), stream ? 'streamRawPredict' : 'rawPredict', vertexAnthropicBody(body), call);
+  async sendMessages(body: Buffer, call: UpstreamCall, stream: boolean): Promise<RawUpstreamResponse> {
+    return sendUpstreamRequest(await this.messagesRequest(body, call, stream));
   }
 
-  countTokens(body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse> {
-    return this.post('count-tokens', 'rawPredict', vertexAnthropicBody(body, { keepModel: vertexClaudeModelName(call.model) }), call);
+  /** {@link sendMessages} with the response body pushed as undici parses it (`upstream/upstream-stream.ts`). */
+  async openMessages(body: Buffer, call: UpstreamCall, stream: boolean): Promise<UpstreamStreamResponse> {
+    return openUpstreamStream(await this.messagesRequest(body, call, stream));
   }
 
-  private async post(model: string, method: VertexMethod, body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse> {
+  async countTokens(body: Buffer, call: UpstreamCall): Promise<RawUpstreamResponse> {
+    return sendUpstreamRequest(await this.upstreamRequest('count-tokens', 'rawPredict', vertexAnthropicBody(body, { keepModel: vertexClaudeModelName(call.model) }), call));
+  }
+
+  private messagesRequest(body: Buffer, call: UpstreamCall, stream: boolean): Promise<UpstreamHttpRequest> {
+    return this.upstreamRequest(vertexClaudeModelName(call.model), stream ? 'streamRawPredict' : 'rawPredict', vertexAnthropicBody(body), call);
+  }
+
+  /** The upstream HTTP request of one method call: URL, forwarded and auth headers, body. */
+  private async upstreamRequest(model: string, method: VertexMethod, body: Buffer, call: UpstreamCall): Promise<UpstreamHttpRequest> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     for (const name of FORWARDED_HEADERS) {
       const value = call.inboundHeaders[name];
@@ -67,13 +78,14 @@ export class VertexAnthropicClient implements AnthropicMessagesClient {
     }
     Object.assign(headers, await this.endpoint.authHeaders(call));
     for (const [name, value] of Object.entries(this.instance.headers)) headers[name.toLowerCase()] = value;
-    return sendUpstreamRequest({
+    return {
       provider: this.instance.name,
       url: await this.endpoint.methodUrl('anthropic', model, method, call),
       headers,
       body,
-      signal: call.signal, capture: call.capture,
+      signal: call.signal,
+      capture: call.capture,
       timeouts: this.instance.timeouts,
-    });
+    };
   }
 }
