@@ -116,18 +116,29 @@ export function networkError(provider: string, error: unknown): ProviderCallErro
 }
 
 /** Largest upstream error body kept, in bytes. */
-export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Collects an (error) body's chunks as they come, keeping about its first 64 KiB. */
+export class ErrorBodyText {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  add(chunk: Buffer): void {
+    if (this.size < MAX_ERROR_BODY_BYTES) this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  /** What was kept, as text of at most {@link MAX_ERROR_BODY_BYTES} characters. */
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES);
+  }
+}
 
 /** Reads a whole (small) upstream body as text, keeping at most 64 KiB. */
 export async function readBodyText(body: RawUpstreamResponse['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    if (size < MAX_ERROR_BODY_BYTES) chunks.push(buffer);
-    size += buffer.length;
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES);
+  const collected = new ErrorBodyText();
+  for await (const chunk of body) collected.add(chunk as Buffer);
+  return collected.text();
 }
 
 /** Reads a whole upstream body (a successful JSON response) without a size cap. */

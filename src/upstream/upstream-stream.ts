@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { ProviderCallError } from '../core/errors.js';
 import { withTraceContext } from '../observability/tracing.js';
 import { captureUpstreamExchange, type UpstreamExchangeCapture } from '../observability/upstream-capture.js';
-import { headerText, MAX_ERROR_BODY_BYTES, networkError, poolFor, readStreamError, type UpstreamHttpRequest } from './upstream-http.js';
+import { ErrorBodyText, headerText, networkError, poolFor, readStreamError, type UpstreamHttpRequest } from './upstream-http.js';
 
 /**
  * Upstream responses whose body is pushed to one consumer as undici parses it, through undici's
@@ -143,17 +143,9 @@ class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStrea
 
   text(): Promise<string> {
     return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const finish = (): void => resolve(Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES));
-      this.consume({
-        data: (chunk) => {
-          if (size < MAX_ERROR_BODY_BYTES) chunks.push(chunk);
-          size += chunk.length;
-        },
-        end: finish,
-        error: finish,
-      });
+      const collected = new ErrorBodyText();
+      const finish = (): void => resolve(collected.text());
+      this.consume({ data: (chunk) => collected.add(chunk), end: finish, error: finish });
     });
   }
 

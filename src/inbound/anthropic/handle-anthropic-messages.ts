@@ -9,7 +9,7 @@ import { parseJsonUtf8 } from '../../server/parse-json-utf8.js';
 import { anthropicErrorBody } from './anthropic-error-body.js';
 import { sseEventWriter, type AnthropicEventWriter } from './anthropic-stream-encoder.js';
 import { relayIntoCommittedEventStream, relayPushedIntoCommittedEventStream } from './relay-committed-event-stream.js';
-import { relayPushedBody } from './relay-pushed-body.js';
+import { pauseUntilDrained, relayPushedBody } from './relay-pushed-body.js';
 import { governInferenceRequest } from '../../governance/govern-inference-request.js';
 import { authenticateForRouting } from '../../governance/governance-routing-facts.js';
 import { serveAnthropicMessages, type AnthropicResponseSink } from './serve-anthropic-messages.js';
@@ -71,10 +71,7 @@ function relayedResponseHeaders(upstreamHeaders: RawUpstreamResponse['headers'],
  * chunks of one read leave as one write; a full connection pauses reading `source` until it drains.
  */
 function startRelayedResponse(response: ServerResponse, status: number, headers: Record<string, string | string[]>, source: { pause(): void; resume(): void }): BatchedResponseWriter {
-  const writer = new BatchedResponseWriter(response, () => {
-    source.pause();
-    response.once('drain', () => source.resume());
-  });
+  const writer = new BatchedResponseWriter(response, () => pauseUntilDrained(response, source));
   response.writeHead(status, headers);
   writer.sendHeaders();
   return writer;

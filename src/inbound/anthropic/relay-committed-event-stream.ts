@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { RawUpstreamResponse } from '../../providers/provider.js';
 import type { RelayObserver } from '../../observability/request-recorder.js';
 import type { UpstreamStreamResponse } from '../../upstream/upstream-stream.js';
-import { relayPushedBody } from './relay-pushed-body.js';
+import { pauseUntilDrained, relayPushedBody } from './relay-pushed-body.js';
 import { errorKindForStatus } from '../../core/errors.js';
 import { readBodyText, upstreamErrorMessage } from '../../upstream/upstream-http.js';
 import type { AnthropicEventWriter } from './anthropic-stream-encoder.js';
@@ -35,10 +35,7 @@ export async function relayIntoCommittedEventStream(
   const body = upstream.body;
   await new Promise<void>((resolve) => {
     body.on('data', (chunk: Buffer) => {
-      if (!response.write(chunk)) {
-        body.pause();
-        response.once('drain', () => body.resume());
-      }
+      if (!response.write(chunk)) pauseUntilDrained(response, body);
     });
     body.on('end', () => {
       response.end();
@@ -93,10 +90,7 @@ export async function relayPushedIntoCommittedEventStream(
     response,
     observer,
     (chunk) => {
-      if (!response.write(chunk)) {
-        upstream.pause();
-        response.once('drain', () => upstream.resume());
-      }
+      if (!response.write(chunk)) pauseUntilDrained(response, upstream);
     },
     () => response.end(),
   );

@@ -2,6 +2,12 @@ import type { ServerResponse } from 'node:http';
 import type { RelayObserver } from '../../observability/request-recorder.js';
 import type { UpstreamStreamResponse } from '../../upstream/upstream-stream.js';
 
+/** Backpressure of a relay: stops reading `source` until `response`'s full connection drains. */
+export function pauseUntilDrained(response: ServerResponse, source: { pause(): void; resume(): void }): void {
+  source.pause();
+  response.once('drain', () => source.resume());
+}
+
 /**
  * Relays the body of an upstream response pushed by `upstream/upstream-stream.ts` to the caller:
  * each chunk goes to `observer` (the request log) and then to `write`, and `end` follows the last

@@ -146,8 +146,8 @@ function totalsOf(row: {
   };
 }
 
-/** SHA-256 of a text, lower-case hex. */
-export function contentHash(text: string): string {
+/** SHA-256 of a text (a string's UTF-8, or the bytes as they are), lower-case hex. */
+export function contentHash(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -409,7 +409,7 @@ export function prepareLogRecord(record: RequestLogRecord, known: ReadonlySet<st
   const bodies: PreparedLogRecord['bodies'] = [];
   if (record.requestBodyBytes !== undefined) {
     const bytes = record.requestBodyBytes;
-    record.requestBodyHash = createHash('sha256').update(bytes).digest('hex');
+    record.requestBodyHash = contentHash(bytes);
     // Valid UTF-8 is stored as it came (not decoded into a string here); anything else as its decoding.
     if (!known.has(record.requestBodyHash)) bodies.push({ hash: record.requestBodyHash, content: storableUtf8(bytes) });
   } else if (record.requestBody !== undefined) {
@@ -429,7 +429,7 @@ export function prepareLogRecord(record: RequestLogRecord, known: ReadonlySet<st
         : upstreamExchangeBytes(record.upstreamCaptures, record.requestBodyBytes);
   if (upstream !== undefined) {
     const bytes = encodeUpstreamExchanges(upstream);
-    record.upstreamBodyHash = createHash('sha256').update(bytes).digest('hex');
+    record.upstreamBodyHash = contentHash(bytes);
     bodies.push({ hash: record.upstreamBodyHash, content: bytes });
   }
   return { row: rowFromRecord(record), bodies, searchText: record.searchText ?? searchTextOf(record.requestBody, record.responseBody) };

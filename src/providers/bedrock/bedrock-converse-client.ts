@@ -2,6 +2,7 @@ import { ProviderCallError } from '../../core/errors.js';
 import type { GatewayRequest } from '../../core/gateway-request.js';
 import type { GatewayResponse } from '../../core/gateway-response.js';
 import type { StreamEventSink } from '../../core/stream-events.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 import { networkError, readBodyBuffer, readBodyText, streamEndedEarlyError } from '../../upstream/upstream-http.js';
 import type { ChatClient, ProviderInstance, ProviderStream, RawUpstreamResponse, UpstreamCall } from '../provider.js';
 import { AWS_EVENT_STREAM_CONTENT_TYPE, EventStreamMessageReader, type EventStreamMessage } from './aws-event-stream.js';
@@ -11,7 +12,6 @@ import { convertConverseResponse } from './convert-converse-response.js';
 import { convertToConverseRequest } from './convert-to-converse-request.js';
 import { ConverseStreamTranslator } from './converse-stream.js';
 import { converseModelFeatures } from './converse-model-features.js';
-import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /**
  * Every Bedrock model reached through Converse / ConverseStream with full translation from the IR

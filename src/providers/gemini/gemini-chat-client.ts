@@ -2,6 +2,7 @@ import { ProviderCallError } from '../../core/errors.js';
 import type { GatewayRequest } from '../../core/gateway-request.js';
 import type { GatewayResponse } from '../../core/gateway-response.js';
 import type { StreamEventSink } from '../../core/stream-events.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 import { networkError, readBodyBuffer, readBodyText, sendUpstreamRequest, streamEndedEarlyError } from '../../upstream/upstream-http.js';
 import type {
   ChatClient,
@@ -17,7 +18,6 @@ import { convertToGeminiRequest, type GeminiDialect } from './convert-to-gemini-
 import { googleProviderError, googleStatusError, readGoogleError } from './gemini-error.js';
 import { GeminiStreamTranslator } from './gemini-stream.js';
 import { readGeminiEventStream } from './read-gemini-event-stream.js';
-import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /** How one Google endpoint is reached: the URL of each method and the credential headers. */
 export interface GeminiEndpoint {
