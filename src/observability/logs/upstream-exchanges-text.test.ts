@@ -59,6 +59,14 @@ test('captured bytes are stored without decoding; bytes that are not UTF-8 are s
   assert.equal(second.response, binary.toString('utf8').replaceAll('\u0000', '\ufffd'), 'replacement characters for the bytes that are not UTF-8 text');
 });
 
+test('a NUL in any text is stored as a replacement character (PostgreSQL text cannot hold one)', () => {
+  const [exchange] = decodeUpstreamExchanges(stored([{ provider: 'p', model: 'm', url: 'u', request: 'a\u0000b', response: '\u0000', truncated: false }]));
+  assert.equal(exchange.request, 'a\ufffdb');
+  assert.equal(exchange.response, '\ufffd');
+  const captured = [{ provider: 'p', model: 'm', url: 'u', request: 'x\u0000', responseChunks: [], responseBytes: 0, truncated: false }];
+  assert.equal(decodeUpstreamExchanges(encodeUpstreamExchanges(upstreamExchangeBytes(captured, undefined)).toString('utf8'))[0].request, 'x\ufffd');
+});
+
 test('bodies stored in the earlier formats are still read', () => {
   assert.deepEqual(decodeUpstreamExchanges(JSON.stringify(exchanges)), exchanges);
   // heimdall-upstream/1: lengths in UTF-16 code units

@@ -69,7 +69,7 @@ export function upstreamExchangeBytes(exchanges: readonly CapturedUpstreamExchan
       provider: exchange.provider,
       model: exchange.model,
       url: exchange.url,
-      request: requestIsInbound || sent === undefined ? EMPTY : typeof sent === 'string' ? Buffer.from(sent, 'utf8') : storableUtf8(sent),
+      request: requestIsInbound || sent === undefined ? EMPTY : storableUtf8(typeof sent === 'string' ? Buffer.from(sent, 'utf8') : sent),
       ...(requestIsInbound ? { requestIsInbound: true as const } : {}),
       ...(exchange.status === undefined ? {} : { status: exchange.status }),
       ...(exchange.contentType === undefined ? {} : { contentType: exchange.contentType }),
@@ -81,7 +81,11 @@ export function upstreamExchangeBytes(exchanges: readonly CapturedUpstreamExchan
 
 /** Exchanges given as texts (as the log detail shows them) as bytes to store. */
 export function loggedExchangeBytes(exchanges: readonly LoggedUpstreamExchange[]): UpstreamExchangeBytes[] {
-  return exchanges.map(({ request, response, ...metadata }) => ({ ...metadata, request: Buffer.from(request, 'utf8'), response: Buffer.from(response, 'utf8') }));
+  return exchanges.map(({ request, response, ...metadata }) => ({
+    ...metadata,
+    request: storableUtf8(Buffer.from(request, 'utf8')),
+    response: storableUtf8(Buffer.from(response, 'utf8')),
+  }));
 }
 
 /** The stored body of a record's upstream exchanges, as UTF-8 bytes (see the module comment). */
