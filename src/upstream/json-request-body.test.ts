@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readSharedFixture, skipWithoutSharedFixtures } from '../testing/fixtures.js';
-import { jsonRequestBody, takesLatin1Path } from './json-request-body.js';
+import { jsonRequestBody, SPLICED_MIN_CHARS, takesLatin1Path } from './json-request-body.js';
 
 /** Asserts the body's bytes are exactly `JSON.stringify`'s text as UTF-8. */
 function assertSameAsPlain(value: unknown): void {
@@ -24,6 +24,45 @@ describe('jsonRequestBody', () => {
       assert.equal(takesLatin1Path(value), true, JSON.stringify(value).slice(0, 40));
       assertSameAsPlain(value);
     }
+  });
+
+  it('splices long texts in as their JSON literals, in the order JSON.stringify writes them, and again from the cache', () => {
+    const long = (seed: string): string => `${seed} "quoted" \\ line\n\t`.repeat(Math.ceil(SPLICED_MIN_CHARS / 10));
+    const cases: unknown[] = [
+      // all ASCII but long: the copy is taken for the splice alone
+      { system: long('ascii'), model: 'gpt-5' },
+      // integer-like keys come first in both the original and the copy
+      { b: long('b \u2014'), 2: long('two'), a: [long('a'), 'short \u00e9', { deeper: long('deep \ud83e\udd16') }], 1: long('one') },
+      // a long text with lone surrogates: its literal escapes them, exactly as JSON.stringify does
+      { lone: `${long('x')}\ud800 \udc00 \u00e9`, next: long('y') },
+      // exactly as long as the threshold, one short of it, and a long top-level string
+      { at: 'x'.repeat(SPLICED_MIN_CHARS), under: '\u00e9'.repeat(SPLICED_MIN_CHARS - 1) },
+      long('top-level \u2192'),
+      // a long key is copied, not spliced
+      { [long('key')]: long('value') },
+    ];
+    for (const value of cases) {
+      assert.equal(takesLatin1Path(value), true, JSON.stringify(value).slice(0, 40));
+      assertSameAsPlain(value);
+      assertSameAsPlain(value); // the second time, the literals come from the cache
+    }
+  });
+
+  it('keeps an own __proto__ key, as JSON.stringify does', () => {
+    const value: unknown = JSON.parse('{"__proto__": {"text": "\u00e9"}, "schema": {"properties": {"__proto__": {"type": "string"}}}, "long": "' + 'x'.repeat(SPLICED_MIN_CHARS) + '"}');
+    assert.equal(takesLatin1Path(value), true);
+    assertSameAsPlain(value);
+    assert.match(jsonRequestBody(value).toString('utf8'), /"__proto__":\{"text":"\u00e9"\}/);
+  });
+
+  it("is exact when the body's own strings read like the placeholder (a lone NUL character)", () => {
+    const cases: unknown[] = [
+      { nul: '\u0000', long: 'x'.repeat(SPLICED_MIN_CHARS) },
+      ['\u0000', 'y'.repeat(SPLICED_MIN_CHARS), '\u0000'],
+      { before: 'ends with a quote and a NUL "\u0000', long: '\u00e9'.repeat(SPLICED_MIN_CHARS) },
+      { '\u0000': 'a NUL key', long: 'z'.repeat(SPLICED_MIN_CHARS) },
+    ];
+    for (const value of cases) assertSameAsPlain(value);
   });
 
   it('drops what JSON.stringify drops: undefined properties, functions; null for them in arrays', () => {

@@ -9,6 +9,7 @@ import { selectProviderKey } from '../../routing/select-provider-key.js';
 import { estimateInputTokens } from './estimate-input-tokens.js';
 import { abortOnClientDisconnect, parseJsonBody, relayUpstreamResponse } from './handle-anthropic-messages.js';
 import { parseAnthropicRequest } from './parse-anthropic-request.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /**
  * `POST /anthropic/v1/messages/count_tokens`: `{input_tokens}` for a Messages body.
@@ -40,7 +41,7 @@ export async function handleAnthropicCountTokens(
   };
   if (client.messages !== undefined && (client.messages.acceptsModel?.(upstreamCall) ?? true)) {
     if (root.model !== target.model) root.model = target.model;
-    const upstream = await client.messages.countTokens(Buffer.from(JSON.stringify(root)), upstreamCall);
+    const upstream = await client.messages.countTokens(jsonRequestBody(root), upstreamCall);
     await relayUpstreamResponse(upstream, response, { 'x-heimdall-token-count': 'exact' });
     return;
   }

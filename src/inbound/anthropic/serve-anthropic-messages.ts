@@ -21,6 +21,7 @@ import { encodeAnthropicResponse, type AnthropicMessage } from './encode-anthrop
 import { parseAnthropicRequest } from './parse-anthropic-request.js';
 import { NO_OP_RECORDER, type RelayObserver, type RequestRecorder } from '../../observability/request-recorder.js';
 import type { UpstreamCaptureSink } from '../../observability/upstream-capture.js';
+import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /**
  * Where an Anthropic-format answer goes: the inbound route's own framing. `/anthropic` frames as
@@ -162,7 +163,7 @@ function passthroughBody(call: AnthropicMessagesCall, model: string, dropped: Dr
   const thinkingChanged = dropForeignThinkingBlocks(copy, dropped);
   const mcpToolsAdded = mcp?.injectIntoAnthropicBody(copy) === true; // MCP gateway hook
   if (!thinkingChanged && !mcpToolsAdded && call.root.model === model && call.routing?.bodyChanged !== true) return call.body;
-  return Buffer.from(JSON.stringify(copy));
+  return jsonRequestBody(copy);
 }
 
 /**

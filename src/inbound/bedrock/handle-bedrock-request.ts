@@ -192,7 +192,7 @@ async function handleCountTokens(request: IncomingMessage, response: ServerRespo
     const abort = abortOnClientDisconnect(request, response);
     const call = upstreamCallFor(target, request, abort.signal, dropped);
     if (messages !== undefined && (messages.acceptsModel?.(call) ?? true)) {
-      const upstream = await messages.countTokens(Buffer.from(JSON.stringify(anthropicBody)), call);
+      const upstream = await messages.countTokens(jsonRequestBody(anthropicBody), call);
       const text = await readBodyText(upstream.body);
       const parsed = JSON.parse(text) as { input_tokens?: unknown };
       if (upstream.statusCode !== 200 || typeof parsed.input_tokens !== 'number') {

@@ -110,7 +110,7 @@ export async function serveVertexAnthropicCountTokens(
     dropped,
   };
   if (client.messages !== undefined && (client.messages.acceptsModel?.(call) ?? true)) {
-    const upstream = await client.messages.countTokens(Buffer.from(JSON.stringify(root)), call);
+    const upstream = await client.messages.countTokens(jsonRequestBody(root), call);
     await relayUpstreamResponse(upstream, response, { 'x-heimdall-token-count': 'exact' });
     return;
   }
