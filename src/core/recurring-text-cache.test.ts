@@ -31,6 +31,23 @@ describe('RecurringTextCache', () => {
     assert.equal(cache.size, 0);
   });
 
+  it('counts a text that derives to itself once against its budget', () => {
+    const cache = new RecurringTextCache(1, 40);
+    const { calls } = counted();
+    const same = (text: string): string => {
+      calls.push(text);
+      return text;
+    };
+    // Eight texts of 5 characters that derive to themselves: 40 characters, all kept.
+    const texts = Array.from({ length: 8 }, (_, index) => `${index}`.repeat(5));
+    for (const text of texts) cache.get(text, same);
+    assert.equal(cache.size, 8);
+    for (const text of texts) assert.equal(cache.get(text, same), text);
+    assert.equal(calls.length, 8, 'every later lookup was a hit');
+    cache.get('99999', same); // the ninth: over budget, the oldest goes
+    assert.equal(cache.size, 8);
+  });
+
   it('drops the oldest texts past its budget', () => {
     const cache = new RecurringTextCache(1, 40); // each entry below: 5 + 5 characters, four fit
     const { derive, calls } = counted();

@@ -34,14 +34,15 @@ export class RecurringTextCache {
     const hit = this.entries.get(text);
     if (hit !== undefined) return hit;
     const derived = derive(text);
-    const size = text.length + derived.length;
+    // A text that derives to itself is held once.
+    const size = derived === text ? text.length : text.length + derived.length;
     if (size > this.maxChars / 4) return derived;
     this.entries.set(text, derived);
     this.chars += size;
     for (const [oldest, value] of this.entries) {
       if (this.chars <= this.maxChars) break;
       this.entries.delete(oldest);
-      this.chars -= oldest.length + value.length;
+      this.chars -= value === oldest ? oldest.length : oldest.length + value.length;
     }
     return derived;
   }

@@ -58,6 +58,19 @@ describe('parseJsonUtf8', () => {
     }
   });
 
+  it('parses recurring long texts, ASCII or not, exactly from the memo of long texts', () => {
+    const system = `You are Claude Code. ${'Follow the rules. '.repeat(100)}`; // long and all ASCII
+    const tool = `Reads a file \u2014 ${'paths are absolute. '.repeat(100)}`;
+    const body = (turn: string): Buffer => padded(`"system":${JSON.stringify(system)},"tool":${JSON.stringify(tool)},"turn":"${turn} \u00e9"`);
+    const first = parseJsonUtf8(body('first')) as Record<string, string>;
+    const second = parseJsonUtf8(body('second')) as Record<string, string>;
+    assert.equal(first.system, system);
+    assert.equal(first.tool, tool);
+    assert.equal(second.turn, 'second \u00e9');
+    // The second parse finds both texts remembered.
+    assert.deepStrictEqual(second, JSON.parse(body('second').toString('utf8')));
+  });
+
   it('keeps an own __proto__ property an own property', () => {
     const value = parseJsonUtf8(padded('"__proto__":"\u00e9"')) as Record<string, unknown>;
     assert.equal(Object.getPrototypeOf(value), Object.prototype);

@@ -23,9 +23,10 @@ import { RecurringTextCache } from '../core/recurring-text-cache.js';
  * Otherwise, and for small or pure-ASCII bodies (already fast), it is the plain
  * `JSON.parse(body.toString('utf8'))`. A parse error is always the plain path's own error.
  *
- * The decoding of a long string is remembered (`RecurringTextCache`): Claude Code resends the same
- * system prompt and tool descriptions with every request, and they then cost a lookup, not a
- * decode, and share one string across requests.
+ * Every long string (512+ characters, ASCII or not) is looked up in a memo of long texts
+ * (`RecurringTextCache`): Claude Code resends the same system prompt and tool descriptions with
+ * every request, and they then cost a lookup, not a scan and a decode, and share one string across
+ * requests.
  */
 
 /** Below this size the plain decode is fast (no large-object string); not worth the checks. */
@@ -71,10 +72,19 @@ function decodeRawBytes(text: string): string {
 /** Long texts decoded before: Claude Code resends its system prompt and tool descriptions with every request. */
 const decodedTexts = new RecurringTextCache(512, 4 * 1024 * 1024);
 
-/** A string parsed from Latin-1-decoded text, as it would have been parsed from UTF-8. */
+/** Raw bytes read as Latin-1 decoded as UTF-8; ASCII text as it is. */
+function decodeIfRaw(text: string): string {
+  return RAW_HIGH_BYTE.test(text) ? decodeRawBytes(text) : text;
+}
+
+/**
+ * A string parsed from Latin-1-decoded text, as it would have been parsed from UTF-8. A long one
+ * is looked up first, ASCII or not: a recurring text then costs the lookup alone (no scan for
+ * raw bytes), and the request holds the remembered string instead of its fresh copy, which dies
+ * young instead of being carried through the scavenges of the request's lifetime.
+ */
 function repairString(text: string): string {
-  if (!RAW_HIGH_BYTE.test(text)) return text;
-  return decodedTexts.get(text, decodeRawBytes);
+  return decodedTexts.get(text, decodeIfRaw);
 }
 
 /**
