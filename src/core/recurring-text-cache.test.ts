@@ -48,6 +48,31 @@ describe('RecurringTextCache', () => {
     assert.equal(cache.size, 8);
   });
 
+  it('tells apart texts whose sampled characters agree, and keeps at most four under one key', () => {
+    const cache = new RecurringTextCache(1, 100_000);
+    const { derive, calls } = counted();
+    // 100 characters; index 10 is neither at an end nor one of the evenly spread samples.
+    const variant = (letter: string): string => `${'a'.repeat(10)}${letter}${'a'.repeat(89)}`;
+    const texts = ['b', 'c', 'd', 'e', 'f', 'g'].map(variant);
+    for (const text of texts) assert.equal(cache.get(text, derive), text.toUpperCase());
+    assert.equal(cache.size, 4, 'the fifth and sixth are derived, not kept');
+    for (const text of texts) assert.equal(cache.get(text, derive), text.toUpperCase());
+    assert.deepEqual(calls, [...texts, texts[4], texts[5]], 'the first four were hits');
+  });
+
+  it('stays within its budget over many texts, keeping the newest', () => {
+    const cache = new RecurringTextCache(1, 200); // each entry: 10 + 10 characters, ten fit
+    const { derive, calls } = counted();
+    const texts = Array.from({ length: 300 }, (_, index) => `text${String(index).padStart(6, '0')}`);
+    for (const text of texts) cache.get(text, derive);
+    assert.equal(cache.size, 10);
+    calls.length = 0;
+    for (const text of texts.slice(-10)) cache.get(text, derive);
+    assert.deepEqual(calls, [], 'the ten newest are kept');
+    cache.get(texts[0], derive);
+    assert.deepEqual(calls, [texts[0]], 'an old one is derived again');
+  });
+
   it('drops the oldest texts past its budget', () => {
     const cache = new RecurringTextCache(1, 40); // each entry below: 5 + 5 characters, four fit
     const { derive, calls } = counted();
