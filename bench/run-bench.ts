@@ -2,10 +2,12 @@
  * Heimdall's benchmark: `npm run bench` (builds, then runs this file).
  *
  * Three processes, so that no two share an event loop: this one (the autocannon load generator),
- * the gateway (`node dist/cli.js serve --port 0 --config <bench config>`, the real CLI), and a
+ * the gateway (`node <flags> dist/cli.js serve --port 0 --config <bench config>`, the real CLI with
+ * the Node flags of the build's `npm start` script), and a
  * mock upstream (`bench/mock-upstream-process.ts`, pre-serialised answers on a bare TCP server);
  * plus, when a `bare-proxy` scenario is selected, a fourth: the reference proxy
- * (`bench/bare-proxy-process.ts`, `node:http` + one `undici` Pool, nothing else).
+ * (`bench/bare-proxy-process.ts`, `node:http` + one `undici` Pool, nothing else, with the same
+ * Node flags as the gateway).
  * Every scenario is checked with one probe request first (full response validated), then loaded
  * for a warm-up and a measured run; every response of the measured run is checked too (non-2xx,
  * transport errors, timeouts and body mismatches are counted and printed).
@@ -269,9 +271,9 @@ interface MockUpstreamProcess {
  * Forks one of the bench's helper processes (`bench/<file>`, through tsx) and waits for its
  * `{type:'ready', port}` IPC message. @throws when it exits or is not ready within 20 s
  */
-async function forkHelperProcess(file: string, args: string[], name: string): Promise<{ child: ChildProcess; port: number }> {
+async function forkHelperProcess(file: string, args: string[], name: string, nodeFlags: readonly string[] = []): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(repositoryRoot, 'bench', file), args, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...nodeFlags, '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   childProcesses.add(child);
@@ -312,8 +314,9 @@ interface BareProxyProcess {
   url: string;
 }
 
-async function startBareProxy(mockUrl: string): Promise<BareProxyProcess> {
-  const { child, port } = await forkHelperProcess('bare-proxy-process.ts', [mockUrl], 'bare proxy');
+/** @param nodeFlags the Node flags the measured gateway build is started with (its `npm start`), so both run with the same runtime settings */
+async function startBareProxy(mockUrl: string, nodeFlags: readonly string[]): Promise<BareProxyProcess> {
+  const { child, port } = await forkHelperProcess('bare-proxy-process.ts', [mockUrl], 'bare proxy', nodeFlags);
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
@@ -327,6 +330,25 @@ interface GatewayProcess {
 interface GatewayVariant {
   label: string;
   process: GatewayProcess;
+}
+
+/**
+ * The Node flags a build's `npm start` runs the gateway with: the `--` options between `node` and
+ * the script in its `package.json` start script (e.g. `--max-semi-space-size=64`), so that the bench
+ * measures the gateway as users start it. A build without any gets none.
+ */
+function startScriptNodeFlags(distDirectory: string): string[] {
+  const packagePath = join(distDirectory, '..', 'package.json');
+  if (!existsSync(packagePath)) return [];
+  const start = (JSON.parse(readFileSync(packagePath, 'utf8')) as { scripts?: Record<string, string> }).scripts?.start ?? '';
+  const words = start.split(/\s+/);
+  if (words[0] !== 'node') return [];
+  const flags: string[] = [];
+  for (const word of words.slice(1)) {
+    if (!word.startsWith('--')) break;
+    flags.push(word);
+  }
+  return flags;
 }
 
 async function startGatewayProcess(distDirectory: string, configPath: string, appDirectory: string, nodeFlags: string[]): Promise<GatewayProcess> {
@@ -987,7 +1009,8 @@ async function main(): Promise<void> {
   const profileName = `gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
   // BENCH_NODE_FLAGS: extra Node flags for the measured build (e.g. `--heap-prof --heap-prof-dir=DIR`, `--trace-gc`).
   const extraNodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
-  const nodeFlags = [...extraNodeFlags, ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, `--cpu-prof-name=${profileName}`] : [])];
+  const startFlags = startScriptNodeFlags(options.gatewayDistDirectory);
+  const nodeFlags = [...startFlags, ...extraNodeFlags, ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, `--cpu-prof-name=${profileName}`] : [])];
   if (options.profile) mkdirSync(profileDirectory, { recursive: true });
   const gateways: GatewayVariant[] = [
     { label: CURRENT_GATEWAY, process: await startGatewayProcess(options.gatewayDistDirectory, configPath, workDirectory, nodeFlags) },
@@ -996,7 +1019,7 @@ async function main(): Promise<void> {
     // Its own app directory: the builds may differ in schema, and one SQLite file would be shared load.
     const compareDirectory = join(workDirectory, 'compare');
     mkdirSync(compareDirectory);
-    gateways.push({ label: 'compare', process: await startGatewayProcess(options.compareDistDirectory, configPath, compareDirectory, []) });
+    gateways.push({ label: 'compare', process: await startGatewayProcess(options.compareDistDirectory, configPath, compareDirectory, startScriptNodeFlags(options.compareDistDirectory)) });
   }
   if (options.loggingCost) {
     // The same build with the request log off, in its own app directory (observability, issue 7).
@@ -1004,10 +1027,10 @@ async function main(): Promise<void> {
     mkdirSync(offDirectory, { recursive: true });
     const offConfigPath = join(offDirectory, 'config.json');
     writeFileSync(offConfigPath, JSON.stringify({ ...config, logging: { enabled: false } }, null, 2));
-    gateways.push({ label: LOGGING_OFF_GATEWAY, process: await startGatewayProcess(options.gatewayDistDirectory, offConfigPath, offDirectory, []) });
+    gateways.push({ label: LOGGING_OFF_GATEWAY, process: await startGatewayProcess(options.gatewayDistDirectory, offConfigPath, offDirectory, startFlags) });
   }
   // The reference proxy, only when a selected scenario uses it.
-  const bareProxy = scenarios.some((scenario) => scenario.target === 'bare-proxy') ? await startBareProxy(mock.url) : undefined;
+  const bareProxy = scenarios.some((scenario) => scenario.target === 'bare-proxy') ? await startBareProxy(mock.url, startFlags) : undefined;
   const benchPids = [...gateways.map((gateway) => gateway.process.child.pid), mock.child.pid, bareProxy?.child.pid].filter(
     (pid): pid is number => pid !== undefined,
   );
@@ -1015,11 +1038,13 @@ async function main(): Promise<void> {
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Heimdall bench — ${gitDescription()}, Node ${process.version}, ${cpus().length} CPUs (${cpuModel})`);
   console.log(
-    `  gateway: node ${relative(repositoryRoot, options.gatewayDistDirectory) || '.'}/cli.js serve (own process${options.profile ? ', --cpu-prof' : ''}); mock upstream: bare TCP server, pre-serialised answers (own process);`,
+    `  gateway: node ${[...startFlags, ...extraNodeFlags].map((flag) => `${flag} `).join('')}${relative(repositoryRoot, options.gatewayDistDirectory) || '.'}/cli.js serve (own process${options.profile ? ', --cpu-prof' : ''}; the Node flags of the build's \`npm start\`${extraNodeFlags.length > 0 ? ' and BENCH_NODE_FLAGS' : ''}); mock upstream: bare TCP server, pre-serialised answers (own process);`,
   );
-  if (options.compareDistDirectory !== undefined) console.log(`  compared with "@compare": node ${options.compareDistDirectory}/cli.js serve (own process), runs alternating`);
+  if (options.compareDistDirectory !== undefined) console.log(`  compared with "@compare": node ${startScriptNodeFlags(options.compareDistDirectory).map((flag) => `${flag} `).join('')}${options.compareDistDirectory}/cli.js serve (own process; its own \`npm start\` flags), runs alternating`);
   if (bareProxy !== undefined) {
-    console.log('  reference: bare-proxy = node:http server + one undici Pool to the mock, body relayed chunk by chunk, nothing else (own process; its CPU is in the gw columns);');
+    console.log(
+      `  reference: bare-proxy = node:http server + one undici Pool to the mock, body relayed chunk by chunk, nothing else (own process${startFlags.length > 0 ? `, with the gateway's Node flags ${startFlags.join(' ')}` : ''}; its CPU is in the gw columns);`,
+    );
   }
   console.log(`  load: autocannon in this process — all ${bareProxy === undefined ? 'three' : 'the processes'} share the ${cpus().length} cores, so the load generator's CPU is taken from the gateway's.`);
   console.log(
