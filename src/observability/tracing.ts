@@ -149,7 +149,9 @@ export function runInSpan<T>(tracing: GatewayTracing, span: Span | undefined, wo
 export function withTraceContext(headers: Record<string, string>): Record<string, string> {
   const active = attemptContext.getStore();
   if (active === undefined) return headers;
-  const carrier: Record<string, string> = { ...headers };
+  // Copied name by name: the propagator adds properties, which on a spread copy are slow in V8.
+  const carrier: Record<string, string> = {};
+  for (const name in headers) carrier[name] = headers[name];
   propagator.inject(active.context, carrier, defaultTextMapSetter);
   return carrier;
 }
