@@ -1,10 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../core/errors.js';
-import { concatBytes } from '../core/shared-bytes.js';
 
 /**
- * Reads a request body into one Buffer (a body of several chunks and 4 KB or more in shared
- * memory, which the request log's writer thread reads without a copy: `core/shared-bytes.ts`).
+ * Reads a request body into one Buffer.
  * @param maxBytes largest body accepted, bytes
  * @throws GatewayError 413 `request_too_large` past `maxBytes` (the rest is discarded)
  */
@@ -30,7 +28,7 @@ export function readRequestBody(request: IncomingMessage, maxBytes: number): Pro
       chunks.push(chunk);
     });
     request.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0] : concatBytes(chunks, size));
+      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
     request.on('error', (error) => {
       if (!failed) reject(error);

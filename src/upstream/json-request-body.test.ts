@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isShared } from '../core/shared-bytes.js';
 import { readSharedFixture, skipWithoutSharedFixtures } from '../testing/fixtures.js';
 import { jsonRequestBody, SPLICED_MIN_CHARS, takesLatin1Path } from './json-request-body.js';
 
@@ -47,12 +46,6 @@ describe('jsonRequestBody', () => {
       assertSameAsPlain(value);
       assertSameAsPlain(value); // the second time, the literals come from the cache
     }
-  });
-
-  it('makes a body of 4 KB or more in shared memory, whichever path it takes', () => {
-    const large: unknown[] = [{ long: '\u00e9'.repeat(SPLICED_MIN_CHARS * 4) }, { short: 'x'.repeat(100), items: Array.from({ length: 500 }, (_, index) => `item ${index}`) }, { text: '\u00e9 '.repeat(2_000) }];
-    for (const value of large) assert.ok(isShared(jsonRequestBody(value)));
-    assert.equal(isShared(jsonRequestBody({ small: '\u00e9' })), false);
   });
 
   it('keeps an own __proto__ key, as JSON.stringify does', () => {

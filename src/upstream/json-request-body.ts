@@ -1,5 +1,4 @@
 import { RecurringTextCache } from '../core/recurring-text-cache.js';
-import { SHARED_BYTES_MIN_LENGTH, sharedBytes, textBytes } from '../core/shared-bytes.js';
 
 /**
  * The UTF-8 bytes of `JSON.stringify(value)`, byte for byte, made without the two-byte string and
@@ -22,8 +21,6 @@ import { SHARED_BYTES_MIN_LENGTH, sharedBytes, textBytes } from '../core/shared-
  *   one-byte string: it escapes only `"`, `\`, characters below U+0020 and lone surrogates, none of
  *   which the replacement adds;
  * - the text is then written as Latin-1, a plain copy of its bytes, with the literals between.
- * A body of 4 KB or more is made in shared memory, which the request log's writer thread reads
- * without a copy (`core/shared-bytes.ts`).
  * A body with no long string and no non-ASCII character is found so by a scan that stops at the
  * first of either, and takes the plain path (its string is one-byte and short already).
  *
@@ -147,14 +144,14 @@ export function takesLatin1Path(value: unknown): boolean {
 
 /** `JSON.stringify`'s text of the copy, written as Latin-1 with the long texts' literals in place of their placeholders; undefined if the text holds the placeholder's JSON more often than there are placeholders. */
 function spliceLiterals(text: string, literals: readonly string[]): Buffer | undefined {
-  if (literals.length === 0) return textBytes(text, 'latin1');
+  if (literals.length === 0) return Buffer.from(text, 'latin1');
   // A placeholder's JSON is always a whole value (after `[`, `,` or `:`, before `,`, `]` or `}`),
   // so no other match can overlap one; any other match is a string of the body's own.
   const pieces = text.split(PLACEHOLDER_JSON);
   if (pieces.length !== literals.length + 1) return undefined;
   let length = pieces[literals.length].length;
   for (let index = 0; index < literals.length; index += 1) length += pieces[index].length + literals[index].length;
-  const bytes = length >= SHARED_BYTES_MIN_LENGTH ? sharedBytes(length) : Buffer.allocUnsafe(length);
+  const bytes = Buffer.allocUnsafe(length);
   let offset = 0;
   for (let index = 0; index < literals.length; index += 1) {
     offset += bytes.write(pieces[index], offset, 'latin1');
@@ -176,5 +173,5 @@ export function jsonRequestBody(value: unknown): Buffer {
     const bytes = spliceLiterals(JSON.stringify(copy.value), copy.literals);
     if (bytes !== undefined) return bytes;
   }
-  return textBytes(JSON.stringify(value), 'utf8');
+  return Buffer.from(JSON.stringify(value), 'utf8');
 }

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isShared, textBytes } from '../../core/shared-bytes.js';
 import { openDatabase } from '../../storage/open-database.js';
 import type { RequestLogRecord } from './request-log-record.js';
 import { RequestLogStore } from './request-log-store.js';
@@ -122,14 +121,10 @@ test('writer thread: a thread that cannot open its file hands the writes to the 
   }
 });
 
-/**
- * A record with Claude Code-sized bodies: a passthrough exchange (upstream request = the caller's
- * body) and a translated one; `shared`: both bodies in shared memory, as the request path makes them.
- */
-function largeRecord(id: string, shared = false): RequestLogRecord {
-  const bytes = (text: string): Buffer => (shared ? textBytes(text, 'utf8') : Buffer.from(text));
-  const body = bytes(JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: `caf\u00e9 \u2014 ${'x'.repeat(20_000)}` }] }));
-  const translated = bytes(JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: `\u2192 ${'y'.repeat(20_000)}` }] }));
+/** A record with Claude Code-sized bodies: a passthrough exchange (upstream request = the caller's body) and a translated one. */
+function largeRecord(id: string): RequestLogRecord {
+  const body = Buffer.from(JSON.stringify({ model: 'claude-x', messages: [{ role: 'user', content: `caf\u00e9 \u2014 ${'x'.repeat(20_000)}` }] }));
+  const translated = Buffer.from(JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: `\u2192 ${'y'.repeat(20_000)}` }] }));
   const events = Array.from({ length: 40 }, (_, index) => Buffer.from(`data: {"index":${index},"text":"${'z'.repeat(200)} \u00e9"}\n\n`));
   return {
     ...record(id, 7, '', 'large answer'),
@@ -164,45 +159,6 @@ test('writer thread: large bodies are moved to the thread (copied once, transfer
   assert.equal(posted.transfer[0].byteLength, 0, 'the copy was transferred');
   assert.deepEqual(bodies(large), before, 'the caller’s Buffers are unchanged');
   assert.ok((large.requestBodyBytes?.length ?? 0) > 20_000);
-});
-
-test('writer thread: large bodies in shared memory are posted by reference, neither copied nor transferred', () => {
-  const large = largeRecord('shared', true);
-  const [passthrough, translated] = large.upstreamCaptures ?? [];
-  assert.ok(large.requestBodyBytes !== undefined && isShared(large.requestBodyBytes) && Buffer.isBuffer(translated.request) && isShared(translated.request));
-  const posted = transferableBatch([large]);
-  const [postedPassthrough, postedTranslated] = posted.batch[0].upstreamCaptures ?? [];
-  assert.equal(posted.batch[0].requestBodyBytes, large.requestBodyBytes, 'the request body is the caller’s own Buffer');
-  assert.equal(postedPassthrough.request, passthrough.request);
-  assert.equal(postedTranslated.request, translated.request);
-  assert.equal(posted.transfer.length, 1, 'only the joined response is copied and transferred');
-  // The receiving side sees the same memory: posting does not copy it.
-  const channel = new MessageChannel();
-  const received = new Promise<RequestLogRecord[]>((resolve) => channel.port2.once('message', resolve));
-  channel.port1.postMessage(posted.batch, posted.transfer);
-  return received.then((batch) => {
-    const seen = batch[0].requestBodyBytes as Uint8Array;
-    assert.ok(seen.buffer instanceof SharedArrayBuffer);
-    assert.deepEqual(Buffer.from(seen.buffer, seen.byteOffset, seen.byteLength), large.requestBodyBytes);
-    // One memory: a byte changed on the receiving side shows in the caller's Buffer.
-    const original = seen[0];
-    seen[0] = 0x5b;
-    assert.equal(large.requestBodyBytes?.[0], 0x5b);
-    seen[0] = original;
-    channel.port1.close();
-  });
-});
-
-test('writer thread: a record whose large bodies are in shared memory is stored exactly', async (t) => {
-  const { handle, thread } = await threadWithoutFallback(t);
-  const large = largeRecord('big-shared', true);
-  await thread.write([large], 7);
-  const stored = await new RequestLogStore(handle.database, handle.backend).get('big-shared');
-  assert.equal(stored?.requestBody, large.requestBodyBytes?.toString('utf8'));
-  assert.deepEqual(
-    stored?.upstream?.map((exchange) => exchange.request),
-    (large.upstreamCaptures ?? []).map((exchange) => exchange.request?.toString('utf8')),
-  );
 });
 
 test('writer thread: a record with large bodies is stored exactly (request body, both upstream exchanges)', async (t) => {

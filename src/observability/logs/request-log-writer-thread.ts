@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import { isShared } from '../../core/shared-bytes.js';
 import type { RequestLogRecord } from './request-log-record.js';
 
 /**
@@ -50,20 +49,17 @@ function startWorker(path: string): Worker {
 }
 
 /**
- * Bodies of at least this many bytes are not structured-cloned: a body in shared memory (the
- * request body, a converted upstream body: `core/shared-bytes.ts`) is posted by reference; any
- * other is copied once into a buffer of its own, whose memory is then transferred. Measured:
- * cloning a record with two 85 KB bodies (a translated Claude Code turn) cost ~600 µs of the event
- * loop; copying and transferring them ~20–50 µs, more under load (fresh memory costs page faults:
- * ~8 % of the event loop on the translated 85 KB bench); sharing, nothing. Smaller bodies are
- * cloned (a transfer has a fixed cost of its own).
+ * Bodies of at least this many bytes are moved to the thread instead of structured-cloned: copied
+ * once into a buffer of their own, whose memory is then transferred. Measured: cloning a record
+ * with two 85 KB bodies (a translated Claude Code turn) cost ~600 µs of the event loop; copying
+ * and transferring them ~20–50 µs (more under load, where fresh memory costs page faults). Smaller
+ * bodies are cloned (a transfer has a fixed cost of its own).
  */
 const TRANSFER_MIN_BYTES = 4 * 1024;
 
 /**
  * The batch as posted to the thread: each record a shallow copy whose large bodies (request body,
- * upstream request, the upstream response's chunks joined) are shared memory, or fresh buffers
- * listed in `transfer`.
+ * upstream request, the upstream response's chunks joined) are fresh buffers listed in `transfer`.
  * The caller's records and their Buffers are left as they are: the Buffers may still be in use (a
  * socket write in progress, Node's shared allocation pool), and the records are published to live
  * tail subscribers, or written here if the thread fails.
@@ -82,8 +78,7 @@ export function transferableBatch(batch: readonly RequestLogRecord[]): { batch: 
   // One copy per Buffer, however many times the batch holds it (a passthrough's upstream request is its request body).
   const moved = new Map<Buffer, Buffer>();
   const move = (bytes: Buffer): Buffer => {
-    // Shared memory (the request body, converted bodies: core/shared-bytes.ts) is posted by reference.
-    if (bytes.length < TRANSFER_MIN_BYTES || isShared(bytes)) return bytes;
+    if (bytes.length < TRANSFER_MIN_BYTES) return bytes;
     let copy = moved.get(bytes);
     if (copy === undefined) {
       copy = join([bytes], bytes.length);
