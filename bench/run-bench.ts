@@ -351,6 +351,11 @@ function startScriptNodeFlags(distDirectory: string): string[] {
   return flags;
 }
 
+/** `node <flags> <dist>/cli.js`, as printed in the bench's header. */
+function nodeCommand(flags: readonly string[], distDirectory: string): string {
+  return ['node', ...flags, `${distDirectory}/cli.js`].join(' ');
+}
+
 async function startGatewayProcess(distDirectory: string, configPath: string, appDirectory: string, nodeFlags: string[]): Promise<GatewayProcess> {
   const child = spawn(
     process.execPath,
@@ -1010,6 +1015,7 @@ async function main(): Promise<void> {
   // BENCH_NODE_FLAGS: extra Node flags for the measured build (e.g. `--heap-prof --heap-prof-dir=DIR`, `--trace-gc`).
   const extraNodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
   const startFlags = startScriptNodeFlags(options.gatewayDistDirectory);
+  const compareFlags = options.compareDistDirectory === undefined ? [] : startScriptNodeFlags(options.compareDistDirectory);
   const nodeFlags = [...startFlags, ...extraNodeFlags, ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, `--cpu-prof-name=${profileName}`] : [])];
   if (options.profile) mkdirSync(profileDirectory, { recursive: true });
   const gateways: GatewayVariant[] = [
@@ -1019,7 +1025,7 @@ async function main(): Promise<void> {
     // Its own app directory: the builds may differ in schema, and one SQLite file would be shared load.
     const compareDirectory = join(workDirectory, 'compare');
     mkdirSync(compareDirectory);
-    gateways.push({ label: 'compare', process: await startGatewayProcess(options.compareDistDirectory, configPath, compareDirectory, startScriptNodeFlags(options.compareDistDirectory)) });
+    gateways.push({ label: 'compare', process: await startGatewayProcess(options.compareDistDirectory, configPath, compareDirectory, compareFlags) });
   }
   if (options.loggingCost) {
     // The same build with the request log off, in its own app directory (observability, issue 7).
@@ -1038,9 +1044,9 @@ async function main(): Promise<void> {
   const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Heimdall bench — ${gitDescription()}, Node ${process.version}, ${cpus().length} CPUs (${cpuModel})`);
   console.log(
-    `  gateway: node ${[...startFlags, ...extraNodeFlags].map((flag) => `${flag} `).join('')}${relative(repositoryRoot, options.gatewayDistDirectory) || '.'}/cli.js serve (own process${options.profile ? ', --cpu-prof' : ''}; the Node flags of the build's \`npm start\`${extraNodeFlags.length > 0 ? ' and BENCH_NODE_FLAGS' : ''}); mock upstream: bare TCP server, pre-serialised answers (own process);`,
+    `  gateway: ${nodeCommand([...startFlags, ...extraNodeFlags], relative(repositoryRoot, options.gatewayDistDirectory) || '.')} serve (own process${options.profile ? ', --cpu-prof' : ''}; the Node flags of the build's \`npm start\`${extraNodeFlags.length > 0 ? ' and BENCH_NODE_FLAGS' : ''}); mock upstream: bare TCP server, pre-serialised answers (own process);`,
   );
-  if (options.compareDistDirectory !== undefined) console.log(`  compared with "@compare": node ${startScriptNodeFlags(options.compareDistDirectory).map((flag) => `${flag} `).join('')}${options.compareDistDirectory}/cli.js serve (own process; its own \`npm start\` flags), runs alternating`);
+  if (options.compareDistDirectory !== undefined) console.log(`  compared with "@compare": ${nodeCommand(compareFlags, options.compareDistDirectory)} serve (own process; its own \`npm start\` flags), runs alternating`);
   if (bareProxy !== undefined) {
     console.log(
       `  reference: bare-proxy = node:http server + one undici Pool to the mock, body relayed chunk by chunk, nothing else (own process${startFlags.length > 0 ? `, with the gateway's Node flags ${startFlags.join(' ')}` : ''}; its CPU is in the gw columns);`,

@@ -1,3 +1,8 @@
+/** Shortest text worth remembering, characters: below it a lookup costs about what it saves. */
+export const LONG_TEXT_MIN_CHARS = 512;
+/** Characters a memo keeps by default (keys and values; about 1–2 bytes each). */
+const DEFAULT_BUDGET_CHARS = 4 * 1024 * 1024;
+
 /** Most texts kept under one sampled key. */
 const MAX_ENTRIES_PER_KEY = 4;
 /** Characters sampled evenly across a text (first and last included) for its key. */
@@ -35,8 +40,8 @@ interface Entry {
  *
  * Lookups do not hash the whole text: a `Map` keyed by the texts hashed each fresh string (each
  * request's parse makes its own) character by character (5 % of the event loop on the 85 KB
- * passthrough bench). Entries are keyed by the length and a few dozen characters sampled across the text, and
- * texts are compared whole only within a key (a memory compare). At most
+ * passthrough bench). Entries are keyed by the length and a few dozen characters sampled across
+ * the text, and texts are compared whole only within a key (a memory compare). At most
  * {@link MAX_ENTRIES_PER_KEY} texts share a key; more are derived, not kept, so texts made to
  * collide cannot make lookups slow.
  *
@@ -50,10 +55,9 @@ interface Entry {
 export class RecurringTextCache {
   /** Entries by sampled key. */
   private readonly entries = new Map<number, Entry[]>();
-  /** Every entry kept, oldest first (from `oldest` on; earlier slots are dropped entries). */
+  /** Every entry kept, oldest first, from `oldest` on (earlier slots are dropped entries, compacted away now and then). */
   private order: Array<Entry | undefined> = [];
   private oldest = 0;
-  private kept = 0;
   private chars = 0;
 
   /**
@@ -61,8 +65,8 @@ export class RecurringTextCache {
    * @param maxChars most characters kept, keys and values together (about 1–2 bytes each)
    */
   constructor(
-    private readonly minChars: number,
-    private readonly maxChars: number,
+    private readonly minChars: number = LONG_TEXT_MIN_CHARS,
+    private readonly maxChars: number = DEFAULT_BUDGET_CHARS,
   ) {}
 
   /** `derive(text)`, remembered for a text of at least `minChars` characters. */
@@ -79,7 +83,6 @@ export class RecurringTextCache {
     if (sameKey === undefined) this.entries.set(key, [entry]);
     else sameKey.push(entry);
     this.order.push(entry);
-    this.kept += 1;
     this.chars += size;
     while (this.chars > this.maxChars) this.dropOldest();
     return derived;
@@ -87,7 +90,7 @@ export class RecurringTextCache {
 
   /** Texts kept. */
   get size(): number {
-    return this.kept;
+    return this.order.length - this.oldest;
   }
 
   private dropOldest(): void {
@@ -106,7 +109,6 @@ export class RecurringTextCache {
       if (rest.length === 0) this.entries.delete(entry.key);
       else this.entries.set(entry.key, rest);
     }
-    this.kept -= 1;
     this.chars -= entry.size;
   }
 }

@@ -23,10 +23,10 @@ import { RecurringTextCache } from '../core/recurring-text-cache.js';
  * Otherwise, and for small or pure-ASCII bodies (already fast), it is the plain
  * `JSON.parse(body.toString('utf8'))`. A parse error is always the plain path's own error.
  *
- * Every long string (512+ characters, ASCII or not) is looked up in a memo of long texts
- * (`RecurringTextCache`): Claude Code resends the same system prompt and tool descriptions with
- * every request, and they then cost a lookup, not a scan and a decode, and share one string across
- * requests.
+ * Every long string (`LONG_TEXT_MIN_CHARS`, 512+ characters, ASCII or not) is looked up in a memo
+ * of long texts (`RecurringTextCache`): Claude Code resends the same system prompt and tool
+ * descriptions with every request, and they then cost a lookup, not a scan and a decode, and share
+ * one string across requests.
  */
 
 /** Below this size the plain decode is fast (no large-object string); not worth the checks. */
@@ -70,7 +70,7 @@ function decodeRawBytes(text: string): string {
 }
 
 /** Long texts decoded before: Claude Code resends its system prompt and tool descriptions with every request. */
-const decodedTexts = new RecurringTextCache(512, 4 * 1024 * 1024);
+const decodedTexts = new RecurringTextCache();
 
 /** Raw bytes read as Latin-1 decoded as UTF-8; ASCII text as it is. */
 function decodeIfRaw(text: string): string {

@@ -1,4 +1,4 @@
-import { RecurringTextCache } from '../core/recurring-text-cache.js';
+import { LONG_TEXT_MIN_CHARS, RecurringTextCache } from '../core/recurring-text-cache.js';
 
 /**
  * The UTF-8 bytes of `JSON.stringify(value)`, byte for byte, made without the two-byte string and
@@ -31,8 +31,8 @@ import { RecurringTextCache } from '../core/recurring-text-cache.js';
  * own strings stringifies to the placeholder's text take the plain path.
  */
 
-/** Strings this long or longer are spliced in as their remembered JSON literal. */
-export const SPLICED_MIN_CHARS = 512;
+/** Strings this long or longer are spliced in as their remembered JSON literal (the memo's own threshold). */
+export const SPLICED_MIN_CHARS = LONG_TEXT_MIN_CHARS;
 
 const NON_ASCII = /[^\u0000-\u007f]/;
 
@@ -59,7 +59,7 @@ function jsonLiteralAsLatin1Bytes(text: string): string {
 }
 
 /** JSON literals of long texts escaped before: the system prompt and tool descriptions recur in every request of a Claude Code session. */
-const longTextLiterals = new RecurringTextCache(SPLICED_MIN_CHARS, 4 * 1024 * 1024);
+const longTextLiterals = new RecurringTextCache();
 
 /** A short string as its UTF-8 bytes read as Latin-1; ASCII text unchanged. */
 function asLatin1Bytes(text: string): string | typeof PLAIN_PATH {
@@ -81,11 +81,9 @@ function needsCopy(value: unknown): boolean {
   return false;
 }
 
-/** The copy {@link jsonRequestBody} stringifies, and the literals of its placeholders in the order `JSON.stringify` meets them. */
+/** Makes the copy {@link jsonRequestBody} stringifies, listing its placeholders' literals in the order `JSON.stringify` meets them. */
 class Latin1Copy {
   readonly literals: string[] = [];
-  /** The copy made by {@link copy} of the whole value. */
-  value: unknown;
 
   /** A copy of a JSON data tree (see the module comment), or {@link PLAIN_PATH}. */
   copy(value: unknown): unknown {
@@ -125,13 +123,13 @@ class Latin1Copy {
 }
 
 /** The copy and its literals, or {@link PLAIN_PATH}. */
-function latin1Copy(value: unknown): Latin1Copy | typeof PLAIN_PATH {
+function latin1Copy(value: unknown): { value: unknown; literals: readonly string[] } | typeof PLAIN_PATH {
   try {
     // Short all-ASCII text stringifies to a short one-byte string already: the plain path, no copy.
     if (!needsCopy(value)) return PLAIN_PATH;
     const copier = new Latin1Copy();
-    copier.value = copier.copy(value);
-    return copier.value === PLAIN_PATH ? PLAIN_PATH : copier;
+    const copy = copier.copy(value);
+    return copy === PLAIN_PATH ? PLAIN_PATH : { value: copy, literals: copier.literals };
   } catch {
     return PLAIN_PATH; // a cycle or very deep nesting: the plain path throws JSON.stringify's own error
   }

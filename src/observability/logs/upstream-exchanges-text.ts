@@ -34,8 +34,13 @@ const FORMAT_LINE = 'heimdall-upstream/2\n';
 const FORMAT_LINE_V1 = 'heimdall-upstream/1\n';
 
 /** An exchange's metadata in the header: everything but its texts. */
-type ExchangeHeader = Omit<LoggedUpstreamExchange, 'request' | 'response'> & { requestBytes: number; responseBytes: number; requestIsInbound?: true };
-type ExchangeHeaderV1 = Omit<LoggedUpstreamExchange, 'request' | 'response'> & { requestLength: number; responseLength: number; requestIsInbound?: true };
+type ExchangeMetadata = Omit<LoggedUpstreamExchange, 'request' | 'response'> & { requestIsInbound?: true };
+/** A header of this format: lengths in UTF-8 bytes. */
+type ExchangeHeader = ExchangeMetadata & { requestBytes: number; responseBytes: number };
+/** A header of the earlier format: lengths in UTF-16 code units. */
+type ExchangeHeaderV1 = ExchangeMetadata & { requestLength: number; responseLength: number };
+/** A header's metadata and its two lengths, whichever format's unit they count in. */
+type ExchangeSpan = { metadata: ExchangeMetadata; requestLength: number; responseLength: number };
 
 /** One exchange to store: its metadata and its texts as UTF-8 bytes. */
 export interface UpstreamExchangeBytes extends Omit<LoggedUpstreamExchange, 'request' | 'response'> {
@@ -96,16 +101,19 @@ export function encodeUpstreamExchanges(exchanges: readonly UpstreamExchangeByte
   return Buffer.concat(parts);
 }
 
-function isExchangeHeader(value: unknown): value is ExchangeHeader {
+/** Whether a parsed header entry names its provider and has integer lengths in the two fields given. */
+function hasLengths(value: unknown, requestField: string, responseField: string): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const header = value as Record<string, unknown>;
-  return Number.isInteger(header.requestBytes) && Number.isInteger(header.responseBytes) && typeof header.provider === 'string';
+  return Number.isInteger(header[requestField]) && Number.isInteger(header[responseField]) && typeof header.provider === 'string';
+}
+
+function isExchangeHeader(value: unknown): value is ExchangeHeader {
+  return hasLengths(value, 'requestBytes', 'responseBytes');
 }
 
 function isExchangeHeaderV1(value: unknown): value is ExchangeHeaderV1 {
-  if (typeof value !== 'object' || value === null) return false;
-  const header = value as Record<string, unknown>;
-  return Number.isInteger(header.requestLength) && Number.isInteger(header.responseLength) && typeof header.provider === 'string';
+  return hasLengths(value, 'requestLength', 'responseLength');
 }
 
 /** The header line's exchanges. @throws Error when incomplete or malformed */
@@ -115,6 +123,25 @@ function readHeaders<T>(text: string, formatLine: string, valid: (value: unknown
   const headers: unknown = JSON.parse(text.slice(formatLine.length, headerEnd));
   if (!Array.isArray(headers) || !headers.every(valid)) throw new Error('stored upstream exchanges: malformed header');
   return { headers, textStart: headerEnd + 1 };
+}
+
+/**
+ * The exchanges whose texts follow one another from `start` to `end`, each read with `slice` (a
+ * request marked `requestIsInbound` is `inboundRequest`, the record's own request body).
+ * @throws Error when the lengths do not add up to the texts
+ */
+function sliceExchanges(spans: readonly ExchangeSpan[], slice: (from: number, to: number) => string, start: number, end: number, inboundRequest: string | undefined): LoggedUpstreamExchange[] {
+  let offset = start;
+  const exchanges: LoggedUpstreamExchange[] = [];
+  for (const { metadata: { requestIsInbound, ...metadata }, requestLength, responseLength } of spans) {
+    const request = requestIsInbound === true ? (inboundRequest ?? '') : slice(offset, offset + requestLength);
+    offset += requestLength;
+    const response = slice(offset, offset + responseLength);
+    offset += responseLength;
+    exchanges.push({ ...metadata, request, response });
+  }
+  if (offset !== end) throw new Error('stored upstream exchanges: the texts do not match their lengths');
+  return exchanges;
 }
 
 /**
@@ -128,29 +155,11 @@ export function decodeUpstreamExchanges(text: string, inboundRequest?: string): 
     // Lengths count UTF-8 bytes: the texts after the header line, encoded again (the stored body is
     // valid UTF-8, so this gives back the very bytes that were stored).
     const bytes = Buffer.from(text.slice(textStart), 'utf8');
-    let offset = 0;
-    const exchanges: LoggedUpstreamExchange[] = [];
-    for (const { requestBytes, responseBytes, requestIsInbound, ...metadata } of headers) {
-      const request = requestIsInbound === true ? (inboundRequest ?? '') : bytes.toString('utf8', offset, offset + requestBytes);
-      offset += requestBytes;
-      const response = bytes.toString('utf8', offset, offset + responseBytes);
-      offset += responseBytes;
-      exchanges.push({ ...metadata, request, response });
-    }
-    if (offset !== bytes.length) throw new Error('stored upstream exchanges: the texts do not match their lengths');
-    return exchanges;
+    const spans = headers.map(({ requestBytes, responseBytes, ...metadata }) => ({ metadata, requestLength: requestBytes, responseLength: responseBytes }));
+    return sliceExchanges(spans, (from, to) => bytes.toString('utf8', from, to), 0, bytes.length, inboundRequest);
   }
   if (!text.startsWith(FORMAT_LINE_V1)) return JSON.parse(text) as LoggedUpstreamExchange[];
   const { headers, textStart } = readHeaders(text, FORMAT_LINE_V1, isExchangeHeaderV1);
-  let offset = textStart;
-  const exchanges: LoggedUpstreamExchange[] = [];
-  for (const { requestLength, responseLength, requestIsInbound, ...metadata } of headers) {
-    const request = requestIsInbound === true ? (inboundRequest ?? '') : text.slice(offset, offset + requestLength);
-    offset += requestLength;
-    const response = text.slice(offset, offset + responseLength);
-    offset += responseLength;
-    exchanges.push({ ...metadata, request, response });
-  }
-  if (offset !== text.length) throw new Error('stored upstream exchanges: the texts do not match their lengths');
-  return exchanges;
+  const spans = headers.map(({ requestLength, responseLength, ...metadata }) => ({ metadata, requestLength, responseLength }));
+  return sliceExchanges(spans, (from, to) => text.slice(from, to), textStart, text.length, inboundRequest);
 }
