@@ -5,9 +5,11 @@
  * the gateway (`node <flags> dist/cli.js serve --port 0 --config <bench config>`, the real CLI with
  * the Node flags of the build's `npm start` script), and a
  * mock upstream (`bench/mock-upstream-process.ts`, pre-serialised answers on a bare TCP server);
- * plus, when a `bare-proxy` scenario is selected, a fourth: the reference proxy
+ * plus, when a `bare-proxy` scenario is selected, the reference proxy
  * (`bench/bare-proxy-process.ts`, `node:http` + one `undici` Pool, nothing else, with the same
- * Node flags as the gateway).
+ * Node flags as the gateway), and when a `bare-translator` one is, the reference translator
+ * (`bench/bare-translator-process.ts`: the same proxy running the measured build's translation
+ * modules and nothing else of the gateway).
  * Every scenario is checked with one probe request first (full response validated), then loaded
  * for a warm-up and a measured run; every response of the measured run is checked too (non-2xx,
  * transport errors, timeouts and body mismatches are counted and printed).
@@ -23,6 +25,11 @@
  *   reference the gateway's figures are read against (measured, not quoted: its CPU ms/req, from
  *   its own pid, is in the same column as the gateway's); it runs once per round, like the direct
  *   baselines, whatever the number of gateway builds;
+ * - `bare-translator`: the same request as `translated` through that bare proxy plus the measured
+ *   build's own translation (request parse and conversion, SSE reading, stream translation and
+ *   Anthropic encoding) and nothing else: what translating costs by itself, so that the translated
+ *   path's figures split into the bare proxy, the translation and the rest of the gateway (routing,
+ *   governance, the request log, metrics, tracing); also once per round;
  * - `latency/*`: the same at one connection (small body), to measure the added latency
  *   (gateway or bare proxy p50 − direct p50).
  *
@@ -94,7 +101,9 @@ const USAGE = `Usage: npm run bench -- [options]
                     ids: direct-anthropic/small, passthrough/claude-code, translated/small, bare-proxy/small,
                     latency/passthrough, latency/bare-proxy, …
                     bare-proxy/small, bare-proxy/claude-code and latency/bare-proxy measure a bare undici
-                    proxy (bench/bare-proxy-process.ts) as the reference for the gateway's figures
+                    proxy (bench/bare-proxy-process.ts) as the reference for the gateway's figures;
+                    bare-translator/* the same proxy plus the gateway's translation alone
+                    (bench/bare-translator-process.ts), the reference for the translated path
   --profile         run the gateway under node --cpu-prof and print its hottest functions
   --gateway DIR     the gateway build to measure (default dist/; a dist directory with package.json one level up)
   --compare DIR     also measure the gateway built in DIR, alternating runs, and print the difference
@@ -308,15 +317,34 @@ async function startMockUpstream(): Promise<MockUpstreamProcess> {
   };
 }
 
-/** The reference proxy (`bench/bare-proxy-process.ts`), started only when a `bare-proxy` scenario is selected. */
-interface BareProxyProcess {
+/** A reference proxy (`bench/bare-proxy-process.ts` or `bench/bare-translator-process.ts`), started only when one of its scenarios is selected. */
+interface ReferenceProcess {
   child: ChildProcess;
   url: string;
 }
 
+/** The reference proxies of a run, each absent when none of its scenarios is selected. */
+interface ReferenceProxies {
+  bareProxy?: ReferenceProcess;
+  bareTranslator?: ReferenceProcess;
+}
+
+/** The reference process that serves a target, if the target is one. */
+function referenceFor(target: Target, references: ReferenceProxies): ReferenceProcess | undefined {
+  if (target === 'bare-proxy') return references.bareProxy;
+  if (target === 'bare-translator') return references.bareTranslator;
+  return undefined;
+}
+
 /** @param nodeFlags the Node flags the measured gateway build is started with (its `npm start`), so both run with the same runtime settings */
-async function startBareProxy(mockUrl: string, nodeFlags: readonly string[]): Promise<BareProxyProcess> {
+async function startBareProxy(mockUrl: string, nodeFlags: readonly string[]): Promise<ReferenceProcess> {
   const { child, port } = await forkHelperProcess('bare-proxy-process.ts', [mockUrl], 'bare proxy', nodeFlags);
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** @param distDirectory the measured build, whose translation modules it runs; nodeFlags as {@link startBareProxy} */
+async function startBareTranslator(mockUrl: string, distDirectory: string, nodeFlags: readonly string[]): Promise<ReferenceProcess> {
+  const { child, port } = await forkHelperProcess('bare-translator-process.ts', [mockUrl, resolve(distDirectory)], 'bare translator', nodeFlags);
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
@@ -406,7 +434,7 @@ async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
-type Target = 'direct-anthropic' | 'direct-openai' | 'passthrough' | 'translated' | 'bare-proxy';
+type Target = 'direct-anthropic' | 'direct-openai' | 'passthrough' | 'translated' | 'bare-proxy' | 'bare-translator';
 
 /** Whether a target goes through a gateway build (and so runs once per build, not once per round). */
 function isViaGateway(target: Target): boolean {
@@ -450,7 +478,7 @@ interface ScenarioRequest {
   validate: (response: ProbeResponse) => string | undefined;
 }
 
-function requestFor(scenario: Scenario, gatewayUrl: string, mockUrl: string, bareProxyUrl: string | undefined): ScenarioRequest {
+function requestFor(scenario: Scenario, gatewayUrl: string, mockUrl: string, references: ReferenceProxies): ScenarioRequest {
   switch (scenario.target) {
     case 'direct-anthropic':
       return {
@@ -479,8 +507,11 @@ function requestFor(scenario: Scenario, gatewayUrl: string, mockUrl: string, bar
           (response.headers['x-heimdall-provider'] === 'anthropic' ? undefined : `x-heimdall-provider: ${String(response.headers['x-heimdall-provider'])}`),
       };
     case 'translated':
+    case 'bare-translator': {
+      const baseUrl = scenario.target === 'translated' ? gatewayUrl : references.bareTranslator?.url;
+      if (baseUrl === undefined) throw new Error('bare translator not started');
       return {
-        url: `${gatewayUrl}/anthropic/v1/messages?beta=true`,
+        url: `${baseUrl}/anthropic/v1/messages?beta=true`,
         headers: { ...CLIENT_HEADERS, 'x-api-key': 'client-credential-ignored' },
         body: serialiseBody(scenario.body, TRANSLATED_MODEL),
         verifyBody: (body) =>
@@ -490,12 +521,13 @@ function requestFor(scenario: Scenario, gatewayUrl: string, mockUrl: string, bar
           body.includes('"input_json_delta"'),
         validate: validateTranslatedStream,
       };
+    }
     case 'bare-proxy':
-      if (bareProxyUrl === undefined) throw new Error('bare proxy not started');
+      if (references.bareProxy === undefined) throw new Error('bare proxy not started');
       // The passthrough's request, byte for byte (the proxy ignores the path and the client's key);
       // the answer must be the mock's stream unchanged, as for direct-anthropic.
       return {
-        url: `${bareProxyUrl}/anthropic/v1/messages?beta=true`,
+        url: `${references.bareProxy.url}/anthropic/v1/messages?beta=true`,
         headers: { ...CLIENT_HEADERS, 'x-api-key': 'client-credential-ignored' },
         body: serialiseBody(scenario.body, PASSTHROUGH_MODEL),
         verifyBody: (body) => body === anthropicSseBody,
@@ -506,7 +538,7 @@ function requestFor(scenario: Scenario, gatewayUrl: string, mockUrl: string, bar
 
 function buildScenarios(options: BenchOptions, bodies: BenchBody[]): Scenario[] {
   const scenarios: Scenario[] = [];
-  const targets: Target[] = ['direct-anthropic', 'bare-proxy', 'passthrough', 'direct-openai', 'translated'];
+  const targets: Target[] = ['direct-anthropic', 'bare-proxy', 'passthrough', 'direct-openai', 'bare-translator', 'translated'];
   for (const body of bodies) {
     for (const target of targets) {
       scenarios.push({ id: `${target}/${body.name}`, group: 'throughput', target, body, connections: options.connections });
@@ -738,13 +770,13 @@ async function runScenario(
   options: BenchOptions,
   gateways: GatewayVariant[],
   mock: MockUpstreamProcess,
-  bareProxy: BareProxyProcess | undefined,
+  references: ReferenceProxies,
   benchPids: number[],
   round: number,
 ): Promise<Array<ScenarioResult | FailedScenario>> {
   const viaGateway = isViaGateway(scenario.target);
   const variants = viaGateway ? gateways : [gateways[0]];
-  const requests = variants.map((gateway) => requestFor(scenario, gateway.process.url, mock.url, bareProxy?.url));
+  const requests = variants.map((gateway) => requestFor(scenario, gateway.process.url, mock.url, references));
   const problems: Array<string | undefined> = [];
   for (const request of requests) {
     try {
@@ -763,11 +795,11 @@ async function runScenario(
   }
 
   if (options.warmupSeconds > 0) await Promise.all(requests.map((request) => runLoad(request, scenario.connections, options.warmupSeconds)));
-  // The proxy whose CPU is reported per request: each gateway build, or the bare proxy; none for
-  // the direct baselines.
+  // The proxy whose CPU is reported per request: each gateway build, or the reference proxy; none
+  // for the direct baselines.
   const proxyPids = variants.map((gateway): number | undefined => {
     if (viaGateway) return gateway.process.child.pid;
-    return scenario.target === 'bare-proxy' ? bareProxy?.child.pid : undefined;
+    return referenceFor(scenario.target, references)?.child.pid;
   });
   const readProxies = (): Array<number | undefined> => proxyPids.map((pid) => (pid === undefined ? undefined : processCpuMs(pid)));
   const mockPid = mock.child.pid ?? -1;
@@ -874,7 +906,7 @@ function resultRows(results: Array<ScenarioResult | FailedScenario>): string[][]
 interface AddedLatency {
   /** The gateway build; null for the bare proxy (the same for every build). */
   gateway: string | null;
-  path: 'bare-proxy' | 'passthrough' | 'translated';
+  path: 'bare-proxy' | 'bare-translator' | 'passthrough' | 'translated';
   gatewayP50Ms: number;
   directP50Ms: number;
   addedMicroseconds: number;
@@ -944,7 +976,10 @@ function addedLatencies(results: Array<ScenarioResult | FailedScenario>, gateway
   const byId = medianResults(results, gateway ?? CURRENT_GATEWAY);
   const pairs: Array<[AddedLatency['path'], string, string]> =
     gateway === null
-      ? [['bare-proxy', 'latency/bare-proxy', 'latency/direct-anthropic']]
+      ? [
+          ['bare-proxy', 'latency/bare-proxy', 'latency/direct-anthropic'],
+          ['bare-translator', 'latency/bare-translator', 'latency/direct-openai'],
+        ]
       : [
           ['passthrough', 'latency/passthrough', 'latency/direct-anthropic'],
           ['translated', 'latency/translated', 'latency/direct-openai'],
@@ -1035,9 +1070,14 @@ async function main(): Promise<void> {
     writeFileSync(offConfigPath, JSON.stringify({ ...config, logging: { enabled: false } }, null, 2));
     gateways.push({ label: LOGGING_OFF_GATEWAY, process: await startGatewayProcess(options.gatewayDistDirectory, offConfigPath, offDirectory, startFlags) });
   }
-  // The reference proxy, only when a selected scenario uses it.
-  const bareProxy = scenarios.some((scenario) => scenario.target === 'bare-proxy') ? await startBareProxy(mock.url, startFlags) : undefined;
-  const benchPids = [...gateways.map((gateway) => gateway.process.child.pid), mock.child.pid, bareProxy?.child.pid].filter(
+  // The reference proxies, each only when a selected scenario uses it.
+  const uses = (target: Target): boolean => scenarios.some((scenario) => scenario.target === target);
+  const references: ReferenceProxies = {
+    bareProxy: uses('bare-proxy') ? await startBareProxy(mock.url, startFlags) : undefined,
+    bareTranslator: uses('bare-translator') && hasOpenAi ? await startBareTranslator(mock.url, options.gatewayDistDirectory, startFlags) : undefined,
+  };
+  const { bareProxy, bareTranslator } = references;
+  const benchPids = [...gateways.map((gateway) => gateway.process.child.pid), mock.child.pid, bareProxy?.child.pid, bareTranslator?.child.pid].filter(
     (pid): pid is number => pid !== undefined,
   );
 
@@ -1052,7 +1092,12 @@ async function main(): Promise<void> {
       `  reference: bare-proxy = node:http server + one undici Pool to the mock, body relayed chunk by chunk, nothing else (own process${startFlags.length > 0 ? `, with the gateway's Node flags ${startFlags.join(' ')}` : ''}; its CPU is in the gw columns);`,
     );
   }
-  console.log(`  load: autocannon in this process — all ${bareProxy === undefined ? 'three' : 'the processes'} share the ${cpus().length} cores, so the load generator's CPU is taken from the gateway's.`);
+  if (bareTranslator !== undefined) {
+    console.log(
+      `  reference: bare-translator = the bare proxy plus this build's translation modules (request parse and conversion, SSE reading, stream translation, Anthropic encoding), nothing else of the gateway (own process, same flags; its CPU is in the gw columns);`,
+    );
+  }
+  console.log(`  load: autocannon in this process — all ${bareProxy === undefined && bareTranslator === undefined ? 'three' : 'the processes'} share the ${cpus().length} cores, so the load generator's CPU is taken from the gateway's.`);
   console.log(
     `  ${options.durationSeconds} s measured + ${options.warmupSeconds} s warm-up per scenario${options.rounds > 1 ? `, ${options.rounds} rounds` : ''}; ${options.connections} connections (latency/*: 1 connection, small body)`,
   );
@@ -1066,7 +1111,7 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const scenario of scenarios) {
-        if (!hasOpenAi && (scenario.target === 'translated' || scenario.target === 'direct-openai')) {
+        if (!hasOpenAi && (scenario.target === 'translated' || scenario.target === 'direct-openai' || scenario.target === 'bare-translator')) {
           if (round === 1) skipped.push(scenario.id);
           continue;
         }
@@ -1078,7 +1123,7 @@ async function main(): Promise<void> {
         for (const batch of batches) {
           const label = viaGateway && gateways.length > 1 ? `${scenario.id} @${batch.map((gateway) => gateway.label).join(' + @')}` : scenario.id;
           process.stdout.write(`  ${options.rounds > 1 ? `[${round}/${options.rounds}] ` : ''}running ${label} …`);
-          const batchResults = await runScenario(scenario, options, batch, mock, bareProxy, benchPids, round);
+          const batchResults = await runScenario(scenario, options, batch, mock, references, benchPids, round);
           results.push(...batchResults);
           const summaries = batchResults.map((result) =>
             'failure' in result
@@ -1092,14 +1137,16 @@ async function main(): Promise<void> {
             if (gateway.process.child.exitCode !== null) throw new Error(`the gateway exited during ${scenario.id}:\n${gateway.process.output()}`);
           }
           if (bareProxy !== undefined && bareProxy.child.exitCode !== null) throw new Error(`the bare proxy exited during ${scenario.id}`);
+          if (bareTranslator !== undefined && bareTranslator.child.exitCode !== null) throw new Error(`the bare translator exited during ${scenario.id}`);
         }
       }
     }
   } finally {
     for (const gateway of gateways) await stopProcess(gateway.process.child, 'SIGINT');
-    if (bareProxy !== undefined) {
-      if (bareProxy.child.connected) bareProxy.child.disconnect();
-      await stopProcess(bareProxy.child, 'SIGTERM');
+    for (const reference of [bareProxy, bareTranslator]) {
+      if (reference === undefined) continue;
+      if (reference.child.connected) reference.child.disconnect();
+      await stopProcess(reference.child, 'SIGTERM');
     }
     const counts = await Promise.race([mock.counts(), sleep(2000).then(() => ({}))]);
     mock.child.disconnect();
@@ -1114,7 +1161,7 @@ async function main(): Promise<void> {
   console.log(renderTable(header, resultRows(results), alignment));
   for (const id of skipped) console.log(`${id}: skipped (openai provider not registered)`);
 
-  console.log('(CPU columns: percent of one core over the measured run; "other" is every other process on the machine; "gw" is the bare proxy on bare-proxy rows.)');
+  console.log('(CPU columns: percent of one core over the measured run; "other" is every other process on the machine; "gw" is the reference proxy on bare-proxy and bare-translator rows.)');
   const busy = results.filter((result): result is ScenarioResult => !('failure' in result) && (result.otherCpuPercent ?? 0) > OTHER_CPU_WARNING_PERCENT);
   if (busy.length > 0) {
     console.log(
@@ -1132,22 +1179,31 @@ async function main(): Promise<void> {
     }
   }
 
-  // How far each gateway build is from the bare proxy, body for body (medians over rounds).
+  // How far each gateway build is from the reference proxies, body for body (medians over rounds):
+  // both paths against the bare proxy, the translated one also against the bare translator, and the
+  // bare translator against the bare proxy (the translation's own cost; the same for every build).
+  const comparisons: Array<[subject: Target, reference: Target]> = [
+    ['passthrough', 'bare-proxy'],
+    ['translated', 'bare-proxy'],
+    ['bare-translator', 'bare-proxy'],
+    ['translated', 'bare-translator'],
+  ];
   const referenceRows: string[][] = [];
-  for (const gateway of gateways) {
+  gateways.forEach((gateway, gatewayIndex) => {
     const merged = medianResults(results, gateway.label);
     for (const body of bodies) {
-      const reference = merged.get(`bare-proxy/${body.name}`);
-      if (reference === undefined) continue;
-      for (const path of ['passthrough', 'translated']) {
-        const result = merged.get(`${path}/${body.name}`);
-        if (result === undefined) continue;
+      for (const [subject, referenceTarget] of comparisons) {
+        if (!isViaGateway(subject) && gatewayIndex > 0) continue;
+        const reference = merged.get(`${referenceTarget}/${body.name}`);
+        const result = merged.get(`${subject}/${body.name}`);
+        if (reference === undefined || result === undefined) continue;
         const cpuRatio =
           result.gatewayCpuMsPerRequest === null || reference.gatewayCpuMsPerRequest === null || reference.gatewayCpuMsPerRequest === 0
             ? '—'
             : `${formatNumber(result.gatewayCpuMsPerRequest / reference.gatewayCpuMsPerRequest, 2)}×`;
         referenceRows.push([
-          `${path}/${body.name}${gateways.length > 1 ? ` @${gateway.label}` : ''}`,
+          `${subject}/${body.name}${gateways.length > 1 && isViaGateway(subject) ? ` @${gateway.label}` : ''}`,
+          referenceTarget,
           `${formatNumber((100 * result.requestsPerSecond) / reference.requestsPerSecond, 0)}%`,
           `${formatNumber(result.requestsPerSecond, 0)} / ${formatNumber(reference.requestsPerSecond, 0)}`,
           cpuRatio,
@@ -1157,10 +1213,12 @@ async function main(): Promise<void> {
         ]);
       }
     }
-  }
+  });
   if (referenceRows.length > 0) {
-    console.log(`\nGateway relative to the bare undici proxy (same body, same run${options.rounds > 1 ? '; medians over rounds' : ''}):`);
-    console.log(renderTable(['scenario', 'req/s of bare', 'req/s gw / bare', 'CPU/req ×bare', 'CPU ms/req gw / bare'], referenceRows, [false, true, true, true, true]));
+    console.log(`\nRelative to the reference proxies (same body, same run${options.rounds > 1 ? '; medians over rounds' : ''}):`);
+    console.log(
+      renderTable(['scenario', 'reference', 'req/s of ref', 'req/s / ref', 'CPU/req ×ref', 'CPU ms/req / ref'], referenceRows, [false, false, true, true, true, true]),
+    );
   }
 
   if (gateways.length > 1) {
