@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { openDatabase } from '../../storage/open-database.js';
 import type { RequestLogRecord } from './request-log-record.js';
 import { RequestLogStore } from './request-log-store.js';
@@ -136,29 +137,75 @@ function largeRecord(id: string): RequestLogRecord {
   };
 }
 
-test('writer thread: large bodies are moved to the thread (copied once, transferred), and the caller’s Buffers are left intact', () => {
-  const small = record('small', 1, '{"a":1}', 'small answer');
+test('writer thread: bodies are moved to the thread (large ones in a buffer of their own, small ones packed into one per batch), and the caller’s Buffers are left intact', () => {
+  // Small Buffers as the request path holds them: views into larger memory (Node's allocation
+  // pool, a socket read), which structured cloning would copy whole.
+  const pool = Buffer.alloc(8192, 0x2a);
+  const smallBody = pool.subarray(100, 107);
+  smallBody.write('{"a":1}');
+  const small: RequestLogRecord = {
+    ...record('small', 1, '', 'small answer'),
+    requestBodyBytes: smallBody,
+    upstreamCaptures: [
+      { provider: 'oai', model: 'gpt-x', url: 'http://127.0.0.1:2/v1/chat/completions', request: pool.subarray(200, 230), status: 200, contentType: 'text/event-stream', responseChunks: [pool.subarray(300, 310), pool.subarray(310, 330)], responseBytes: 30, truncated: false },
+    ],
+  };
   const large = largeRecord('large');
   /** The record's bodies as text (Buffers that were detached would read as empty). */
   const bodies = (entry: RequestLogRecord): string[] => [
     entry.requestBodyBytes?.toString('base64') ?? '',
-    ...(entry.upstreamCaptures ?? []).flatMap((exchange) => [String(exchange.request?.toString('base64')), ...exchange.responseChunks.map((chunk) => chunk.toString('base64'))]),
+    ...(entry.upstreamCaptures ?? []).flatMap((exchange) => [String(exchange.request?.toString('base64')), Buffer.concat(exchange.responseChunks).toString('base64')]),
   ];
-  const before = bodies(large);
+  const before = [bodies(small), bodies(large)];
   const posted = transferableBatch([small, large]);
-  assert.equal(posted.batch[0], small, 'a record without large bodies is posted as it is');
+  assert.notEqual(posted.batch[0], small, 'records are copied, not changed');
+  assert.deepEqual(posted.batch.map(bodies), before, 'the posted bodies are the same bytes');
   const [passthrough, translated] = posted.batch[1].upstreamCaptures ?? [];
   assert.equal(passthrough.request, posted.batch[1].requestBodyBytes, 'the body sent upstream as it came is copied once');
-  assert.equal(passthrough.responseChunks, large.upstreamCaptures?.[0].responseChunks, 'a small response is cloned, not moved');
   assert.equal(translated.responseChunks.length, 1, 'a large streamed response is joined into one buffer');
-  assert.deepEqual(Buffer.concat(translated.responseChunks), Buffer.concat(large.upstreamCaptures?.[1].responseChunks ?? []));
-  assert.equal(posted.transfer.length, 3, 'request body, translated request, joined response');
-  for (const memory of posted.transfer) assert.ok(memory instanceof ArrayBuffer);
+  assert.equal(posted.batch[0].upstreamCaptures?.[0].responseChunks.length, 1, 'so is a small one');
+  assert.equal(posted.transfer.length, 4, 'one buffer for the small bodies, then the request body, translated request and joined response');
+  const smallBytes = 7 + 30 + 30 + 16; // the small record's three bodies and the large record's small error answer
+  assert.equal(posted.transfer[0].byteLength, smallBytes, 'the small bodies packed, nothing else of their memory');
+  for (const bytes of [posted.batch[0].requestBodyBytes, posted.batch[0].upstreamCaptures?.[0].request, passthrough.responseChunks[0]]) {
+    assert.equal((bytes as Buffer).buffer, posted.transfer[0], 'a small body is a view into the packed buffer');
+  }
   // Transferring detaches only the copies.
   new MessageChannel().port1.postMessage(posted.batch, posted.transfer);
   assert.equal(posted.transfer[0].byteLength, 0, 'the copy was transferred');
-  assert.deepEqual(bodies(large), before, 'the caller’s Buffers are unchanged');
-  assert.ok((large.requestBodyBytes?.length ?? 0) > 20_000);
+  assert.deepEqual([bodies(small), bodies(large)], before, 'the caller’s Buffers are unchanged');
+});
+
+test('writer thread: posting a batch of small records clones none of the memory their Buffers are views into', () => {
+  const pool = Buffer.alloc(64 * 1024, 0x20);
+  const records = Array.from({ length: 20 }, (_, index): RequestLogRecord => ({
+    ...record(`r${index}`, index, '', 'answer'),
+    requestBodyBytes: pool.subarray(index * 100, index * 100 + 50),
+    upstreamCaptures: [
+      { provider: 'oai', model: 'gpt-x', url: 'http://127.0.0.1:2/v1/chat/completions', request: pool.subarray(10_000 + index * 100, 10_000 + index * 100 + 60), status: 200, contentType: 'text/event-stream', responseChunks: [pool.subarray(20_000, 20_040)], responseBytes: 40, truncated: false },
+    ],
+  }));
+  const posted = transferableBatch(records);
+  const bodyBytes = 20 * (50 + 60 + 40);
+  assert.equal(posted.transfer.length, 1, 'one buffer for the batch');
+  assert.equal(posted.transfer[0].byteLength, bodyBytes, 'holding the bodies’ bytes and nothing else');
+  // What the thread receives: views into the transferred buffer, not clones of the 64 KiB the
+  // caller's Buffers are views into (as the records as they were would give).
+  const { port1, port2 } = new MessageChannel();
+  const received = (): RequestLogRecord[] => receiveMessageOnPort(port2)?.message as RequestLogRecord[];
+  port1.postMessage(posted.batch, posted.transfer);
+  const moved = received();
+  assert.equal(moved.length, 20);
+  for (const entry of moved) {
+    const capture = entry.upstreamCaptures?.[0];
+    for (const bytes of [entry.requestBodyBytes, capture?.request, ...(capture?.responseChunks ?? [])]) {
+      assert.equal((bytes as Uint8Array).buffer.byteLength, bodyBytes, 'a view into the one transferred buffer');
+    }
+  }
+  assert.equal(Buffer.from(moved[3].requestBodyBytes as Uint8Array).toString(), ' '.repeat(50));
+  port1.postMessage(records);
+  assert.equal(received()[0].requestBodyBytes?.buffer.byteLength, 64 * 1024, 'the records as they were clone the whole memory (a check of this test)');
+  port1.close();
 });
 
 test('writer thread: a record with large bodies is stored exactly (request body, both upstream exchanges)', async (t) => {
