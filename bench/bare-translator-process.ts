@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Pool, type Dispatcher } from 'undici';
+import type { OpenAICompatibleProviderDefinition } from '../src/providers/openai-compatible/define-openai-compatible-provider.js';
 
 /**
  * The bench's second reference point: the bare proxy (`bare-proxy-process.ts`) plus the gateway's
@@ -34,37 +35,28 @@ if (mockUrl === undefined || mockUrl === '' || distDirectory === undefined || di
   throw new Error('usage: bare-translator-process.ts <mock upstream URL> <gateway dist directory>');
 }
 
-/** One module of the measured build. */
+/** One module of the measured build (its types are those of the source it was built from). */
 async function load<T>(path: string): Promise<T> {
   return (await import(pathToFileURL(join(distDirectory, path)).href)) as T;
 }
 
-interface StreamEventSinkLike {
-  event(event: unknown): void;
-}
-
-const [{ parseJsonUtf8 }, { parseAnthropicRequest }, { convertToOpenAIChatRequest }, { jsonRequestBody }, { OpenAIEventReader }, { OpenAIChatStreamTranslator }, encoderModule, { BatchedResponseWriter }, { DroppedFieldLog }, { providerRegistry }, { newAnthropicMessageId }] =
+const [{ parseJsonUtf8 }, { parseAnthropicRequest }, { convertToOpenAIChatRequest }, { jsonRequestBody }, { OpenAIEventReader }, { OpenAIChatStreamTranslator }, { AnthropicStreamEncoder, sseEventWriter }, { BatchedResponseWriter }, { DroppedFieldLog }, { providerRegistry }, { newAnthropicMessageId }] =
   await Promise.all([
-    load<{ parseJsonUtf8(body: Buffer): unknown }>('server/parse-json-utf8.js'),
-    load<{ parseAnthropicRequest(body: unknown, dropped: unknown): { model: string; stream: boolean } }>('inbound/anthropic/parse-anthropic-request.js'),
-    load<{ convertToOpenAIChatRequest(request: unknown, quirks: unknown, dropped: unknown): unknown }>('providers/openai-compatible/convert-to-openai-chat-request.js'),
-    load<{ jsonRequestBody(value: unknown): Buffer }>('upstream/json-request-body.js'),
-    load<{ OpenAIEventReader: new (provider: string, onChunk: (chunk: unknown) => void) => { feed(chunk: Buffer): void; end(): { sawDone: boolean } } }>(
-      'providers/openai-compatible/read-openai-event-stream.js',
-    ),
-    load<{ OpenAIChatStreamTranslator: new (sink: StreamEventSinkLike) => { push(chunk: unknown): void; end(): void } }>('providers/openai-compatible/openai-chat-stream.js'),
-    load<{
-      AnthropicStreamEncoder: new (writeEvent: unknown, message: { id: string; model: string }) => StreamEventSinkLike & { start(): void; end(): void };
-      sseEventWriter(write: (sse: string) => void): unknown;
-    }>('inbound/anthropic/anthropic-stream-encoder.js'),
-    load<{ BatchedResponseWriter: new (response: unknown) => { write(chunk: string): void; end(): void } }>('server/batched-response-writer.js'),
-    load<{ DroppedFieldLog: new () => unknown }>('core/dropped-fields.js'),
-    load<{ providerRegistry: ReadonlyMap<string, { quirks?: unknown }> }>('providers/registry.js'),
-    load<{ newAnthropicMessageId(): string }>('inbound/anthropic/anthropic-message-id.js'),
+    load<typeof import('../src/server/parse-json-utf8.js')>('server/parse-json-utf8.js'),
+    load<typeof import('../src/inbound/anthropic/parse-anthropic-request.js')>('inbound/anthropic/parse-anthropic-request.js'),
+    load<typeof import('../src/providers/openai-compatible/convert-to-openai-chat-request.js')>('providers/openai-compatible/convert-to-openai-chat-request.js'),
+    load<typeof import('../src/upstream/json-request-body.js')>('upstream/json-request-body.js'),
+    load<typeof import('../src/providers/openai-compatible/read-openai-event-stream.js')>('providers/openai-compatible/read-openai-event-stream.js'),
+    load<typeof import('../src/providers/openai-compatible/openai-chat-stream.js')>('providers/openai-compatible/openai-chat-stream.js'),
+    load<typeof import('../src/inbound/anthropic/anthropic-stream-encoder.js')>('inbound/anthropic/anthropic-stream-encoder.js'),
+    load<typeof import('../src/server/batched-response-writer.js')>('server/batched-response-writer.js'),
+    load<typeof import('../src/core/dropped-fields.js')>('core/dropped-fields.js'),
+    load<typeof import('../src/providers/registry.js')>('providers/registry.js'),
+    load<typeof import('../src/inbound/anthropic/anthropic-message-id.js')>('inbound/anthropic/anthropic-message-id.js'),
   ]);
-const { AnthropicStreamEncoder, sseEventWriter } = encoderModule;
-const openAiQuirks = providerRegistry.get('openai')?.quirks;
-if (openAiQuirks === undefined) throw new Error(`${distDirectory} has no "openai" provider kind`);
+const openAi = providerRegistry.get('openai') as OpenAICompatibleProviderDefinition | undefined;
+if (openAi === undefined) throw new Error(`${distDirectory} has no "openai" provider kind`);
+const openAiQuirks = openAi.quirks;
 
 const poolOrigin = new URL(mockUrl).origin;
 const pool = new Pool(poolOrigin, { connections: 256, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
@@ -96,10 +88,10 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) =>
       fail();
       return;
     }
-    let writer: { write(chunk: string): void; end(): void } | undefined;
-    let encoder: (StreamEventSinkLike & { start(): void; end(): void }) | undefined;
-    let reader: { feed(chunk: Buffer): void; end(): { sawDone: boolean } } | undefined;
-    let translator: { push(chunk: unknown): void; end(): void } | undefined;
+    let writer: InstanceType<typeof BatchedResponseWriter> | undefined;
+    let encoder: InstanceType<typeof AnthropicStreamEncoder> | undefined;
+    let reader: InstanceType<typeof OpenAIEventReader> | undefined;
+    let translator: InstanceType<typeof OpenAIChatStreamTranslator> | undefined;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart: () => undefined,
       onResponseStart: (controller, statusCode) => {
