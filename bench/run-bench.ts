@@ -1136,8 +1136,9 @@ async function main(): Promise<void> {
           for (const gateway of batch) {
             if (gateway.process.child.exitCode !== null) throw new Error(`the gateway exited during ${scenario.id}:\n${gateway.process.output()}`);
           }
-          if (bareProxy !== undefined && bareProxy.child.exitCode !== null) throw new Error(`the bare proxy exited during ${scenario.id}`);
-          if (bareTranslator !== undefined && bareTranslator.child.exitCode !== null) throw new Error(`the bare translator exited during ${scenario.id}`);
+          for (const [name, reference] of [['bare proxy', bareProxy], ['bare translator', bareTranslator]] as const) {
+            if (reference !== undefined && reference.child.exitCode !== null) throw new Error(`the ${name} exited during ${scenario.id}`);
+          }
         }
       }
     }

@@ -1,4 +1,5 @@
 import { isJsonObject } from '../../core/request-validation.js';
+import { parseJsonUtf8 } from '../../server/parse-json-utf8.js';
 import { jsonRequestBody } from '../../upstream/json-request-body.js';
 import { sendUpstreamRequest, type UpstreamHttpRequest } from '../../upstream/upstream-http.js';
 import { openUpstreamStream } from '../../upstream/upstream-stream.js';
@@ -11,7 +12,7 @@ import { azureFoundryAnthropicUrl } from './azure-urls.js';
 /** The body with `model` set to the deployment (re-serialised only when it differs). */
 function bodyForDeployment(body: Buffer, deployment: string, model: string): Buffer {
   if (deployment === model) return body;
-  const parsed: unknown = JSON.parse(body.toString('utf8'));
+  const parsed = parseJsonUtf8(body);
   if (!isJsonObject(parsed)) return body;
   parsed.model = deployment;
   return jsonRequestBody(parsed);

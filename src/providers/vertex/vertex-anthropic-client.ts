@@ -5,6 +5,7 @@ import { openUpstreamStream, type UpstreamStreamResponse } from '../../upstream/
 import type { AnthropicMessagesClient, ProviderInstance, RawUpstreamResponse, UpstreamCall } from '../provider.js';
 import type { VertexEndpoint, VertexMethod } from './vertex-endpoint.js';
 import { isClaudeModelName, vertexClaudeModelName } from './vertex-model-name.js';
+import { parseJsonUtf8 } from '../../server/parse-json-utf8.js';
 import { jsonRequestBody } from '../../upstream/json-request-body.js';
 
 /** The `anthropic_version` Vertex AI takes in the body. @see https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude */
@@ -22,7 +23,7 @@ const FORWARDED_HEADERS = ['anthropic-beta', 'user-agent', 'x-app', 'x-claude-co
 export function vertexAnthropicBody(body: Buffer, options: { keepModel?: string } = {}): Buffer {
   let root: unknown;
   try {
-    root = JSON.parse(body.toString('utf8'));
+    root = parseJsonUtf8(body);
   } catch (error) {
     throw new GatewayError('invalid_request_error', `request body is not valid JSON: ${(error as Error).message}`);
   }
